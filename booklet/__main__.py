@@ -1,0 +1,6 @@
+"""Run the command line as ``python -m booklet``."""
+import sys
+
+from booklet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,60 @@
+"""The command line: ``booklet build | validate | new | serve | preview``.
+
+Each command lives in booklet/commands/<name>.py with ``add_parser`` and ``run``;
+this module only dispatches and turns BookletError into a message and exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from booklet import __version__
+from booklet.errors import BookletError, BuildErrors
+
+COMMANDS = ("build", "validate", "new", "serve", "preview")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="booklet", description="Build interactive EPUB 3 booklets from Markdown.")
+    parser.add_argument("--version", action="version", version=f"booklet {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"booklet.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"booklet.commands.{name}":
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except BuildErrors as exc:
+        if args.debug:
+            raise
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 1
+    except BookletError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

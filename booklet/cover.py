@@ -1,0 +1,77 @@
+"""The cover image: the author's own, or one drawn with Pillow from the title."""
+from __future__ import annotations
+
+import io
+import textwrap
+
+from PIL import Image, ImageDraw, ImageFont
+
+from booklet.assets import AssetStore, check_image
+from booklet.config import key_line
+from booklet.errors import ConfigError, ContentError, Report
+from booklet.model import Booklet, Resource
+from booklet.theme import theme_file
+
+SIZE = (1600, 2400)
+MIN_WIDTH = 1400
+INK, PAPER, ACCENT, MUTED = (38, 36, 44), (246, 240, 228), (178, 34, 34), (120, 110, 100)
+
+
+def cover_resource(booklet: Booklet, assets: AssetStore, report: Report) -> Resource:
+    """Return the cover image resource, added to *assets*."""
+    if booklet.meta.cover:
+        try:
+            path = assets.resolve(booklet.meta.cover, booklet.source_dir)
+            media_type, size = check_image(path)
+            if size[0] < MIN_WIDTH:
+                raise ContentError(f"cover is {size[0]} px wide, under the {MIN_WIDTH} px that stores ask for",
+                                   hint="use an image at least 1600×2400")
+            data = path.read_bytes()
+            ext = "jpg" if media_type == "image/jpeg" else "png"
+            return assets.add_bytes(f"cover.{ext}", data, media_type, properties=("cover-image",))
+        except ContentError as exc:
+            text = booklet.config_path.read_text(encoding="utf-8")
+            report.error(ConfigError(exc.message, booklet.config_path, key_line(text, "cover", "booklet"),
+                                     hint=exc.hint))
+    data = draw_cover(booklet)
+    return assets.add_bytes("cover.png", data, "image/png", properties=("cover-image",))
+
+
+def _font(root, name: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(theme_file(root, f"fonts/{name}")), size)
+
+
+def draw_cover(booklet: Booklet) -> bytes:
+    """Draw a plain, typographic cover: title, subtitle, author and a trigger point motif."""
+    meta, root = booklet.meta, booklet.root
+    img = Image.new("RGB", SIZE, PAPER)
+    draw = ImageDraw.Draw(img)
+    width = SIZE[0]
+    draw.rectangle([0, 0, width, 90], fill=ACCENT)
+    draw.rectangle([0, SIZE[1] - 90, width, SIZE[1]], fill=ACCENT)
+    # The motif: a trigger point (an X) in the middle of rings of referred pain.
+    cx, cy = width // 2, 1500
+    for radius, shade in ((430, (240, 205, 196)), (320, (228, 160, 150)), (210, (210, 105, 95)),
+                          (110, (190, 50, 45))):
+        draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=shade)
+    for dx in (-1, 1):
+        draw.line([cx - 55, cy - 55 * dx, cx + 55, cy + 55 * dx], fill=INK, width=22)
+    y = 260
+    if meta.series:
+        y = _centered(draw, meta.series.upper(), _font(root, "Lato-Bold.ttf", 54), y, MUTED) + 60
+    for line in textwrap.wrap(meta.title, 22):
+        y = _centered(draw, line, _font(root, "Lato-Bold.ttf", 118), y, INK) + 24
+    if meta.subtitle:
+        y += 30
+        for line in textwrap.wrap(meta.subtitle, 34):
+            y = _centered(draw, line, _font(root, "NotoSerif-Italic.ttf", 64), y, MUTED) + 16
+    _centered(draw, meta.author, _font(root, "Lato-Regular.ttf", 64), SIZE[1] - 300, INK)
+    buffer = io.BytesIO()
+    img.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _centered(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, y: int, fill) -> int:
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    draw.text(((SIZE[0] - (right - left)) // 2 - left, y - top), text, font=font, fill=fill)
+    return y + (bottom - top)

@@ -1,0 +1,33 @@
+"""Python-Markdown set up for booklet chapters: standard extensions plus booklet's own.
+
+Each feature is an extension working on the element tree (see STYLE.md, lesson 9):
+images and figure files, callouts / quizzes / galleries / video cards, glossary
+links, footnotes as EPUB popups, heading ids and named-entity conversion.
+"""
+from __future__ import annotations
+
+import markdown
+
+from booklet.mdext.blocks import BlocksExtension
+from booklet.mdext.context import ChapterContext
+from booklet.mdext.entities import EntitiesExtension
+from booklet.mdext.footnotes import EpubFootnotesExtension
+from booklet.mdext.glossary import GlossaryExtension
+from booklet.mdext.headings import HeadingIdsExtension
+from booklet.mdext.images import ImagesExtension
+
+__all__ = ["ChapterContext", "make_markdown"]
+
+
+def make_markdown(ctx: ChapterContext) -> markdown.Markdown:
+    """Return a Markdown converter whose extensions report into *ctx*."""
+    return markdown.Markdown(
+        output_format="xhtml",
+        extensions=[
+            "tables", "sane_lists", "attr_list", "def_list", "admonition",
+            "footnotes",
+            ImagesExtension(ctx), BlocksExtension(ctx), GlossaryExtension(ctx),
+            EpubFootnotesExtension(ctx), HeadingIdsExtension(ctx), EntitiesExtension(),
+        ],
+        extension_configs={"footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": ""}},
+    )

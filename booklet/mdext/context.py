@@ -1,0 +1,46 @@
+"""What the Markdown extensions of one chapter share: the booklet, the assets, the notes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from booklet.assets import AssetStore
+from booklet.errors import ContentError, Report
+from booklet.ids import IdAllocator
+from booklet.model import Booklet, Chapter
+
+
+@dataclass
+class ChapterContext:
+    """State for rendering one chapter; the extensions add to it, the render stage reads it."""
+
+    booklet: Booklet
+    chapter: Chapter
+    assets: AssetStore
+    report: Report
+    ids: IdAllocator = field(default_factory=IdAllocator)
+    asides: list[str] = field(default_factory=list)             # pre-rendered popup notes
+    note_elements: list = field(default_factory=list)           # popup notes as element trees
+    figures_used: set[Path] = field(default_factory=set)
+    figure_count: int = 0
+    quiz_count: int = 0
+    glossary_used: set[str] = field(default_factory=set)
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+    chapter_hrefs: dict[str, str] = field(default_factory=dict)   # "01-intro.md" -> "chapter-01.xhtml"
+
+    def line_of(self, needle: str) -> int | None:
+        """Return the first line of the chapter source that contains *needle*."""
+        for number, line in enumerate(self.chapter.text.splitlines(), 1):
+            if needle and needle in line:
+                return number
+        return None
+
+    def error(self, exc: ContentError, needle: str = "") -> None:
+        """Record an error against this chapter, at the line where *needle* appears."""
+        exc.path = exc.path or self.chapter.path
+        if exc.line is None:
+            exc.line = self.line_of(needle)
+        self.report.error(exc)
+
+    def warn(self, message: str, needle: str = "", hint: str | None = None, code: str | None = None) -> None:
+        self.report.warn(message, self.chapter.path, self.line_of(needle), hint=hint, code=code)

@@ -1,0 +1,63 @@
+"""Footnotes as EPUB popups: noteref links in the text, ``<aside epub:type="footnote">`` notes."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+
+from markdown import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from booklet.mdext.context import ChapterContext
+
+
+class EpubFootnotesExtension(Extension):
+    """Rewrite Python-Markdown's footnotes into the markup Apple Books shows as popovers."""
+
+    def __init__(self, ctx: ChapterContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def extendMarkdown(self, md):
+        # After the footnotes extension's own tree processors (50 and 15) and the inline pass.
+        md.treeprocessors.register(EpubFootnotes(md, self.ctx), "booklet-footnotes", 3)
+
+
+class EpubFootnotes(Treeprocessor):
+    def __init__(self, md, ctx: ChapterContext):
+        super().__init__(md)
+        self.ctx = ctx
+
+    def run(self, root: etree.Element) -> None:
+        for sup in root.iter("sup"):
+            link = sup.find("a")
+            if link is not None and link.get("class") == "footnote-ref":
+                del link.attrib["class"]
+                link.set("epub:type", "noteref")
+                link.set("role", "doc-noteref")
+                self.ctx.ids.reserve(sup.get("id", ""))
+        for div in [d for d in root if d.tag == "div" and d.get("class") == "footnote"]:
+            root.remove(div)
+            for item in div.iter("li"):
+                self.ctx.note_elements.append(self._aside(item))
+        self._notes_section(root)
+
+    def _notes_section(self, root: etree.Element) -> None:
+        """Put every popup note of the chapter in one section at its end."""
+        if not (self.ctx.note_elements or self.ctx.asides):
+            return
+        section = etree.SubElement(root, "section", {"class": "notes", "aria-label": "Notes"})
+        section.extend(self.ctx.note_elements)
+        for html in self.ctx.asides:
+            # Pre-rendered markup (figure notes) goes in through the raw-HTML stash.
+            etree.SubElement(section, "p").text = self.md.htmlStash.store(html)
+
+    def _aside(self, item: etree.Element) -> etree.Element:
+        for parent in item.iter():
+            for link in [a for a in parent if a.tag == "a" and a.get("class") == "footnote-backref"]:
+                # The popup closes by itself; a "back" arrow would only clutter it.
+                parent.text = (parent.text or "").rstrip("\u00a0 ")
+                parent.remove(link)
+        item.tag = "aside"
+        item.set("epub:type", "footnote")
+        item.set("role", "doc-footnote")
+        self.ctx.ids.reserve(item.get("id", ""))
+        return item

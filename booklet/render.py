@@ -1,0 +1,153 @@
+"""Render a booklet: Markdown chapters, front and back matter, nav and NCX, through Jinja2."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lxml import etree
+from markupsafe import Markup
+
+from booklet import __version__
+from booklet.assets import AssetStore
+from booklet.cover import cover_resource
+from booklet.errors import ContentError, Report
+from booklet.mdext import ChapterContext, make_markdown
+from booklet.model import Booklet, Chapter, Page, RenderedBooklet, Resource
+from booklet.theme import make_environment, render_template, theme_file
+from booklet.xhtml import check_safety, parse_fragment
+
+_TAGS = re.compile(r"<[^>]+>")
+STYLESHEET = "style.css"
+QUIZ_SCRIPT = "quiz.js"
+FONT_FILES = ("fonts/Lato-Regular.ttf", "fonts/Lato-Bold.ttf", "fonts/NotoSerif-Regular.ttf",
+              "fonts/NotoSerif-Italic.ttf", "fonts/NotoSerif-Bold.ttf")
+
+
+def source_date(booklet: Booklet) -> str:
+    """Return dcterms:modified: SOURCE_DATE_EPOCH if set, else the newest source file's time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        stamp = int(epoch)
+    else:
+        files = [booklet.config_path, *(c.path for c in booklet.chapters)]
+        files += [p for p in booklet.image_dir.rglob("*") if p.is_file()] if booklet.image_dir.is_dir() else []
+        stamp = int(max(p.stat().st_mtime for p in files))
+    return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_booklet(booklet: Booklet, report: Report) -> RenderedBooklet:
+    """Render every page of *booklet*; collect all errors before raising."""
+    env = make_environment(booklet.root)
+    assets = AssetStore(booklet.root, booklet.image_dir)
+    hrefs = {c.path.name: c.href for c in booklet.chapters}
+    base = _base_context(booklet)
+    pages: list[Page] = []
+    contexts: list[ChapterContext] = []
+    for chapter in booklet.chapters:
+        ctx = ChapterContext(booklet, chapter, assets, report, chapter_hrefs=hrefs)
+        page = _render_chapter(env, ctx, base)
+        if page is not None:
+            pages.append(page)
+            contexts.append(ctx)
+    cover = cover_resource(booklet, assets, report)
+    report.raise_if_errors()
+    has_quiz = any(c.quiz_count for c in contexts)
+    front = [
+        _page(env, "cover.xhtml.j2", "cover.xhtml", "Cover", "cover", base, cover=cover),
+        _page(env, "title.xhtml.j2", "title.xhtml", booklet.meta.title, "titlepage", base),
+    ]
+    back = []
+    if booklet.glossary:
+        back.append(_page(env, "glossary.xhtml.j2", "glossary.xhtml", "Glossary", "glossary", base,
+                          terms=sorted(booklet.glossary, key=lambda t: t.name.casefold())))
+    if booklet.partners:
+        back.append(_page(env, "partners.xhtml.j2", "partners.xhtml", "Partners in crime", "partners", base,
+                          partners=booklet.partners))
+    pages = front + pages + back
+    nav = _page(env, "nav.xhtml.j2", "nav.xhtml", "Contents", "nav", base, pages=pages)
+    ncx = render_template(env, "toc.ncx.j2", **base, pages=pages)
+    resources = list(assets.resources.values()) + _theme_resources(booklet.root, has_quiz)
+    resources.append(Resource("toc.ncx", "application/x-dtbncx+xml", ncx.encode("utf-8")))
+    return RenderedBooklet(booklet, [nav, *pages], resources, cover_href=cover.href,
+                           modified=source_date(booklet), figure_count=sum(c.figure_count for c in contexts))
+
+
+def _base_context(booklet: Booklet) -> dict:
+    meta = booklet.meta
+    return {"meta": meta, "booklet": booklet, "lang": meta.language, "stylesheet": STYLESHEET,
+            "generator": f"booklet {__version__}", "chapters": booklet.chapters}
+
+
+def _page(env, template: str, href: str, title: str, kind: str, base: dict, linear: bool = True,
+          **context) -> Page:
+    xhtml = render_template(env, template, **base, page_title=title, href=href, **context)
+    return Page(href=href, title=title, xhtml=xhtml, kind=kind, linear=linear)
+
+
+def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
+    chapter = ctx.chapter
+    html = make_markdown(ctx).convert(chapter.text)
+    tree, problem = parse_fragment(html)
+    if problem is not None:
+        ctx.error(ContentError(problem.message, hint=problem.hint), problem.needle)
+        return None
+    for issue in check_safety(tree, ctx.booklet.meta.allow_scripts):
+        ctx.error(ContentError(issue.message, hint=issue.hint), issue.needle)
+    _resolve_raw_images(ctx, tree)
+    body = "".join(etree.tostring(child, encoding="unicode") for child in tree)
+    body = body.replace(' xmlns="http://www.w3.org/1999/xhtml"', "").replace(
+        ' xmlns:epub="http://www.idpf.org/2007/ops"', "")
+    xhtml = render_template(env, "chapter.xhtml.j2", **base, page_title=chapter.title, href=chapter.href,
+                            chapter=chapter, body=Markup(body), scripts=[QUIZ_SCRIPT] if ctx.quiz_count else [])
+    page = Page(href=chapter.href, title=chapter.title, xhtml=xhtml, source=chapter.path,
+                headings=list(ctx.headings))
+    page.line_map = line_map(xhtml, chapter)
+    return page
+
+
+def _resolve_raw_images(ctx: ChapterContext, tree) -> None:
+    """Images written as raw HTML bypass the Markdown tree: resolve and check them here."""
+    known = set(ctx.assets.resources)
+    for img in tree.iter("{http://www.w3.org/1999/xhtml}img"):
+        src = img.get("src", "")
+        if src in known:
+            continue
+        try:
+            resource = ctx.assets.add_image(ctx.assets.resolve(src, ctx.chapter.path.parent))
+            img.set("src", resource.href)
+        except ContentError as exc:
+            ctx.error(exc, src)
+        if not (img.get("alt") or "").strip() and img.get("alt") != "":
+            ctx.error(ContentError(f"image {src!r} has no alt attribute", hint='add alt="what it shows"'), src)
+
+
+def line_map(xhtml: str, chapter: Chapter) -> list[tuple[int, int]]:
+    """Pair lines of the XHTML with the Markdown lines their text came from, in order."""
+    source = chapter.text.splitlines()
+    pairs, cursor = [], 0
+    in_body = False
+    for number, line in enumerate(xhtml.splitlines(), 1):
+        if "<body" in line:
+            in_body = True
+        text = " ".join(_TAGS.sub(" ", line).split())[:24]
+        if not in_body or len(text) < 4:
+            continue
+        for index in range(cursor, len(source)):
+            if text in " ".join(source[index].split()):
+                pairs.append((number, index + 1))
+                cursor = index
+                break
+    return pairs
+
+
+def _theme_resources(root: Path, has_quiz: bool) -> list[Resource]:
+    names = [STYLESHEET, *FONT_FILES] + ([QUIZ_SCRIPT] if has_quiz else [])
+    types = {".css": "text/css", ".js": "application/javascript", ".ttf": "font/ttf", ".otf": "font/otf",
+             ".woff2": "font/woff2", ".woff": "font/woff"}
+    resources = []
+    for name in names:
+        path = theme_file(root, name)
+        resources.append(Resource(name, types[path.suffix], path.read_bytes(), source=path))
+    return resources

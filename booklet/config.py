@@ -12,7 +12,8 @@ from booklet.model import GlossaryTerm, Metadata
 
 # Python-Markdown and the EPUB both need a real language tag; this is BCP 47's shape
 # (language, then script/region/variant subtags), which catches typos like "english" or "en_US".
-_BCP47 = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"
+# Only ISO 639 primary subtags (2-3 letters): the 4-8 letter form is reserved and unused.
+_BCP47 = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})"
                     r"(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?"
                     r"(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*"
                     r"(?:-[a-wyz\d](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?$", re.IGNORECASE)

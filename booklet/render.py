@@ -112,7 +112,7 @@ def _resolve_raw_images(ctx: ChapterContext, tree) -> None:
     known = set(ctx.assets.resources)
     for img in tree.iter("{http://www.w3.org/1999/xhtml}img"):
         src = img.get("src", "")
-        if src in known:
+        if src in known or src in ctx.failed_sources:
             continue
         try:
             resource = ctx.assets.add_image(ctx.assets.resolve(src, ctx.chapter.path.parent))

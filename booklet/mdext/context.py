@@ -24,6 +24,7 @@ class ChapterContext:
     figures_used: set[Path] = field(default_factory=set)
     figure_count: int = 0
     quiz_count: int = 0
+    failed_sources: set[str] = field(default_factory=set)       # reported once, not again
     glossary_used: set[str] = field(default_factory=set)
     headings: list[tuple[int, str, str]] = field(default_factory=list)
     chapter_hrefs: dict[str, str] = field(default_factory=dict)   # "01-intro.md" -> "chapter-01.xhtml"

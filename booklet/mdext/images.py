@@ -51,6 +51,7 @@ class ImageTreeprocessor(Treeprocessor):
                 return
             resource = self.ctx.assets.add_image(path)
         except (ContentError, BuildErrors, BookletError) as exc:
+            self.ctx.failed_sources.add(src)
             for err in getattr(exc, "errors", [exc]):
                 self.ctx.error(err, src)
             return

@@ -1,0 +1,107 @@
+"""Markdown → XHTML: well-formed XML, stable unique ids, entities, and booklet's extensions."""
+from __future__ import annotations
+
+import io
+
+from lxml import etree
+from PIL import Image
+
+from booklet.errors import Report
+from booklet.reader import read_booklet
+from booklet.render import render_booklet
+from tests.conftest import make_root
+
+NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+GLOSSARY = b'[[term]]\nname = "PSIS"\ndefinition = "Posterior superior iliac spine."\n' \
+           b'[[term]]\nname = "referred pain"\ndefinition = "Pain felt away from its source."\n'
+
+
+def png(size=(40, 20)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 10, 10)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def render(tmp_path, text: str, **files):
+    files = {"chapters/demo/glossary.toml": GLOSSARY, "images/demo/pic.png": png(), **files}
+    root = make_root(tmp_path, {"01-one.md": text}, files=files)
+    report = Report()
+    rendered = render_booklet(read_booklet(root, "demo", report), report)
+    page = next(p for p in rendered.pages if p.kind == "chapter")
+    return etree.fromstring(page.xhtml.encode("utf-8")), rendered
+
+
+def test_chapter_is_xhtml_with_unique_heading_ids(tmp_path):
+    tree, _ = render(tmp_path, "# Title\n\n## Review\n\nA.\n\n## Review\n\nB.\n\n## 3 points\n")
+    ids = tree.xpath("//h:h2/@id", namespaces=NS)
+    assert ids == ["review", "review-2", "section-3-points"]
+    assert tree.xpath("//h:h1/@id", namespaces=NS) == ["title"]
+    assert tree.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+
+def test_named_entities_become_characters(tmp_path):
+    tree, rendered = render(tmp_path, "# T\n\nA&nbsp;B caf&eacute; &amp; &lt;tag&gt; &copy;\n")
+    text = "".join(tree.xpath("//h:h1/following-sibling::h:p[1]//text()", namespaces=NS))
+    assert "A\u00a0B café & <tag> ©" in text
+    page = next(p for p in rendered.pages if p.kind == "chapter")
+    assert "&nbsp;" not in page.xhtml
+
+
+def test_footnotes_are_epub_popups(tmp_path):
+    tree, _ = render(tmp_path, "# T\n\nText.[^n]\n\n[^n]: The note.\n")
+    ref = tree.xpath("//h:a[@epub:type='noteref']", namespaces=NS)
+    assert len(ref) == 1 and ref[0].get("role") == "doc-noteref"
+    target = ref[0].get("href")[1:]
+    aside = tree.xpath(f"//h:aside[@id='{target}']", namespaces=NS)
+    assert aside and aside[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
+    assert "".join(aside[0].itertext()).strip() == "The note."
+
+
+def test_glossary_links_first_use_only(tmp_path):
+    tree, _ = render(tmp_path, "# PSIS\n\nThe PSIS is here. The PSIS again. Referred pain too.\n")
+    links = tree.xpath("//h:a[contains(@class, 'glossref')]", namespaces=NS)
+    assert [a.text for a in links] == ["PSIS", "Referred pain"]
+    assert [a.get("href") for a in links] == ["#gloss-psis", "#gloss-referred-pain"]
+    assert tree.xpath("count(//h:aside[@id='gloss-psis'])", namespaces=NS) == 1
+    assert not tree.xpath("//h:h1//h:a", namespaces=NS)      # never inside a heading
+
+
+def test_quiz_has_script_free_answer(tmp_path):
+    tree, rendered = render(tmp_path, '# T\n\n!!! quiz "Which?"\n    - [ ] No\n    - [x] Yes\n\n    Because.\n')
+    quiz = tree.xpath("//h:section[@class='quiz']", namespaces=NS)[0]
+    options = quiz.xpath(".//h:li", namespaces=NS)
+    assert [o.get("data-correct") for o in options] == ["false", "true"]
+    assert [o.text for o in options] == ["No", "Yes"]
+    answer = "".join(quiz.xpath(".//h:details", namespaces=NS)[0].itertext())
+    assert "Answer B: Yes" in answer and "Because." in answer
+    assert tree.xpath("//h:script/@src", namespaces=NS) == ["quiz.js"]
+    assert any(r.href == "quiz.js" for r in rendered.resources)
+
+
+def test_callouts_gallery_video(tmp_path):
+    text = ('# T\n\n!!! caution "Careful"\n    Body.\n\n!!! partners\n    QL.\n\n'
+            '!!! gallery "Row"\n    ![One](pic.png "First")\n    ![Two](pic.png "Second")\n\n'
+            '!!! video "Clip"\n    ![Poster](pic.png)\n    [Watch](https://www.youtube.com/watch?v=x)\n')
+    tree, _ = render(tmp_path, text)
+    titles = tree.xpath("//h:div[contains(@class,'callout')]/h:p[@class='callout-title']/text()", namespaces=NS)
+    assert titles == ["Careful", "Partners in crime"]
+    assert tree.xpath("//h:div[@class='gallery']//h:figcaption/text()", namespaces=NS) == ["First", "Second"]
+    card = tree.xpath("//h:div[@class='video-card']", namespaces=NS)[0]
+    assert card.xpath("./h:a/@href", namespaces=NS) == ["https://www.youtube.com/watch?v=x"]
+    assert card.xpath(".//h:img/@src", namespaces=NS) == ["images/pic.png"]
+    assert not tree.xpath("//h:iframe|//h:video", namespaces=NS)   # nothing remote is embedded
+
+
+def test_standalone_image_becomes_figure(tmp_path):
+    tree, rendered = render(tmp_path, '# T\n\n![A red box](pic.png "The caption")\n\nInline ![x](pic.png) here.\n')
+    figure = tree.xpath("//h:figure", namespaces=NS)
+    assert len(figure) == 1
+    assert figure[0].xpath("./h:img/@alt", namespaces=NS) == ["A red box"]
+    assert figure[0].xpath("./h:figcaption/text()", namespaces=NS) == ["The caption"]
+    assert [r.href for r in rendered.resources if r.href.startswith("images/pic")] == ["images/pic.png"]
+
+
+def test_links_between_chapters(tmp_path):
+    files = {"chapters/demo/02-two.md": b"# Two\n\n## Part\n"}
+    tree, _ = render(tmp_path, "# T\n\nSee [two](02-two.md#part).\n", **files)
+    assert tree.xpath("//h:p/h:a/@href", namespaces=NS) == ["chapter-02.xhtml#part"]

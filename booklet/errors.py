@@ -1,14 +1,35 @@
 """Errors and warnings that users see, each naming a file and, where known, a line."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def display_path(path: Path | str) -> str:
+    """Return *path* as messages show it: relative to the current directory when inside it."""
+    text = str(path)
+    if not os.path.isabs(text):
+        return text
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return text
+    for base in dict.fromkeys((cwd, os.path.realpath(cwd))):
+        try:
+            relative = os.path.relpath(text, base)
+        except ValueError:           # another drive on Windows
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return relative
+    return text
+
+
 def _where(path: Path | str | None, line: int | None, col: int | None) -> str:
+    """The ``<path>[:<line>[:<col>]]: `` prefix of a message; the one place paths are formatted."""
     if path is None:
         return ""
-    text = str(path)
+    text = display_path(path)
     if line is not None:
         text += f":{line}"
         if col is not None:
@@ -32,6 +53,10 @@ class BookletError(Exception):
         self.col = col
         self.hint = hint
         self.code = code
+
+    def __reduce__(self):
+        # Errors cross from build worker processes; keep every field, not only the message.
+        return (self.__class__, (self.message, self.path, self.line, self.col, self.hint, self.code))
 
     def __str__(self) -> str:
         text = _where(self.path, self.line, self.col) + self.message
@@ -94,13 +119,24 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
 
     def error(self, err: BookletError) -> None:
-        self.errors.append(err)
+        # Two checks may catch one fault (a remote image is both a bad source and unsafe markup):
+        # say it once.
+        if not any(_same(err, seen) for seen in self.errors):
+            self.errors.append(err)
 
     def warn(self, message: str, path=None, line=None, col=None, hint=None, code=None) -> None:
-        self.warnings.append(Problem(message, path, line, col, hint, code))
+        problem = Problem(message, path, line, col, hint, code)
+        if not any(_same(problem, seen) for seen in self.warnings):
+            self.warnings.append(problem)
 
     def raise_if_errors(self) -> None:
         if len(self.errors) == 1:
             raise self.errors[0]
         if self.errors:
             raise BuildErrors(self.errors)
+
+
+def _same(a, b) -> bool:
+    """Tell whether two problems report the same thing at the same place (hints aside)."""
+    return (type(a) is type(b) and a.message == b.message and a.line == b.line and a.col == b.col
+            and str(a.path) == str(b.path))

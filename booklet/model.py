@@ -129,3 +129,5 @@ class RenderedBooklet:
     cover_href: str
     modified: str            # ISO 8601, UTC, from SOURCE_DATE_EPOCH or the newest source
     figure_count: int = 0
+    figures_used: set = field(default_factory=set)
+    glossary_used: set = field(default_factory=set)

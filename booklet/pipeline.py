@@ -1,14 +1,21 @@
-"""The build, top to bottom: read → render → package → validate → put in place."""
+"""The build, top to bottom: read → render → package → validate → put in place.
+
+Booklets are made in parallel worker processes (one booklet per task, so memory does not
+grow with the catalog); EPUBCheck then runs once, in one JVM, over every new EPUB; a
+good EPUB is renamed into place, a bad one never replaces the previous file.
+"""
 from __future__ import annotations
 
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from booklet.cache import Cache, booklet_inputs_hash, file_sha256
 from booklet.errors import BookletError, BuildErrors, Report, ValidationError
-from booklet.model import RenderedBooklet
 from booklet.package import write_epub
 from booklet.reader import find_slugs, read_booklet
 from booklet.render import render_booklet
@@ -21,6 +28,8 @@ class BuildOptions:
     slugs: list[str] = field(default_factory=list)
     validate: bool = True
     strict: bool = False
+    jobs: int | None = None           # worker processes; None: one per core
+    cache: bool = True
 
 
 @dataclass
@@ -36,43 +45,68 @@ class BookletResult:
     seconds: float = 0.0
     errors: list[BookletError] = field(default_factory=list)
     warnings: list = field(default_factory=list)
-    rendered: RenderedBooklet | None = None
+    source_map: dict = field(default_factory=dict)
+    cache_key: str | None = None
+    cached: bool = False              # the EPUB in place was reused as it was
+    figures_used: frozenset = frozenset()
+    glossary_used: frozenset = frozenset()
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def build(options: BuildOptions) -> list[BookletResult]:
+def build(options: BuildOptions, progress: Callable[[BookletResult], None] | None = None) -> list[BookletResult]:
     """Build the chosen booklets; a failed booklet never replaces its previous EPUB."""
     root = options.root.resolve()
     slugs = options.slugs or find_slugs(root)
     if not slugs:
         raise BookletError("no booklets found", root / "chapters",
                            hint="each booklet is a folder chapters/<slug>/ with a booklet.toml")
-    options.out.mkdir(parents=True, exist_ok=True)
-    results = [_make(root, slug, options.out) for slug in slugs]
-    pending = [r for r in results if r.ok and r.epub is not None]
+    out = options.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs]
+    results = _run(tasks, options.jobs, progress)
+    pending = [r for r in results if r.ok and r.epub is not None and not r.cached]
     if options.validate and pending:
         _validate(pending, options.strict)
     for result in results:
-        _finish(result, options)
+        _finish(result, options, root)
     return results
 
 
-def _make(root: Path, slug: str, out: Path) -> BookletResult:
+def _run(tasks: list[tuple], jobs: int | None, progress) -> list[BookletResult]:
+    """Make each booklet, in worker processes when there is more than one to make."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    if jobs == 1:
+        results = []
+        for task in tasks:
+            results.append(make_booklet(*task))
+            if progress:
+                progress(results[-1])
+        return results
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(make_booklet, *task) for task in tasks]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if progress:
+                progress(results[-1])
+        return results
+
+
+def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
+                 want_valid: bool = True) -> BookletResult:
     """Read, render and package one booklet into a temporary file beside its target."""
     started = time.perf_counter()
     result = BookletResult(slug)
     report = Report()
+    cache = Cache(root / ".cache" / "booklet", enabled=use_cache)
     try:
         booklet = read_booklet(root, slug, report)
-        rendered = render_booklet(booklet, report)
-        fd, temp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".epub.tmp", dir=out)
-        os.close(fd)
-        write_epub(rendered, Path(temp))
-        result.epub, result.rendered = Path(temp), rendered
-        result.chapters, result.figures = len(booklet.chapters), rendered.figure_count
+        result.cache_key = booklet_inputs_hash(root, slug, booklet.meta.partners)
+        if not _reuse(result, cache, out, want_valid):
+            _render_and_package(result, booklet, report, cache, out)
     except BuildErrors as exc:
         result.errors.extend(exc.errors)
     except BookletError as exc:
@@ -80,6 +114,36 @@ def _make(root: Path, slug: str, out: Path) -> BookletResult:
     result.warnings.extend(report.warnings)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _reuse(result: BookletResult, cache: Cache, out: Path, want_valid: bool) -> bool:
+    """Reuse the EPUB in place when nothing it was built from has changed."""
+    entry = cache.get("booklet", result.cache_key)
+    final = out / f"{result.slug}.epub"
+    if not entry or entry["sha256"] != file_sha256(final):
+        return False
+    if want_valid and entry["validation"] != "valid":
+        return False
+    for key in ("chapters", "figures", "source_map", "figures_used", "glossary_used"):
+        setattr(result, key, entry[key])
+    result.epub, result.cached, result.validation = final, True, entry["validation"]
+    return True
+
+
+def _render_and_package(result: BookletResult, booklet, report: Report, cache: Cache, out: Path) -> None:
+    rendered = render_booklet(booklet, report, cache)
+    fd, temp = tempfile.mkstemp(prefix=f".{result.slug}.", suffix=".epub.tmp", dir=out)
+    os.close(fd)
+    try:
+        write_epub(rendered, Path(temp))
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    result.epub = Path(temp)
+    result.chapters, result.figures = len(booklet.chapters), rendered.figure_count
+    result.source_map = source_map(rendered)
+    result.figures_used = frozenset(rendered.figures_used)
+    result.glossary_used = frozenset(rendered.glossary_used)
 
 
 def _validate(results: list[BookletResult], strict: bool) -> None:
@@ -91,29 +155,21 @@ def _validate(results: list[BookletResult], strict: bool) -> None:
     share = (time.perf_counter() - started) / len(results)
     for result, check in zip(results, checks):
         result.seconds += share
-        messages = map_to_source(check, source_map(result.rendered))
+        messages = map_to_source(check, result.source_map)
         failing = [m for m in messages if m.severity in ("FATAL", "ERROR")
                    or strict and m.severity == "WARNING"]
-        for message in messages:
-            if message not in failing and message.severity == "WARNING":
-                result.warnings.append(message)
+        result.warnings.extend(m for m in messages if m.severity == "WARNING" and m not in failing)
         for message in failing:
-            result.errors.append(ValidationError(_describe(message), message.source_path or
-                                                 f"{result.slug}.epub!{message.path}",
-                                                 message.source_line if message.source_path else message.line,
-                                                 code=message.id))
+            result.errors.append(ValidationError(
+                f"EPUBCheck {message.id}: {message.message}",
+                message.source_path or f"{result.slug}.epub!{message.path}",
+                message.source_line if message.source_path else message.line, code=message.id))
         result.validation = "failed" if failing else (
             f"{len(check.warnings)} warnings" if check.warnings else "valid")
 
 
-def _describe(message) -> str:
-    return f"EPUBCheck {message.id}: {message.message}"
-
-
-def source_map(rendered: RenderedBooklet | None) -> dict:
+def source_map(rendered) -> dict:
     """Map each generated file in the EPUB to its source, for pointing findings at Markdown."""
-    if rendered is None:
-        return {}
     root = rendered.booklet.root
     mapping: dict = {"EPUB/content.opf": {"source": _rel(rendered.booklet.config_path, root)}}
     for page in rendered.pages:
@@ -130,19 +186,26 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _finish(result: BookletResult, options: BuildOptions) -> None:
+def _finish(result: BookletResult, options: BuildOptions, root: Path) -> None:
     """Move a good EPUB into place atomically, or drop the temporary file of a bad one."""
     if result.epub is None:
         return
-    temp, final = result.epub, options.out / f"{result.slug}.epub"
+    final = options.out.resolve() / f"{result.slug}.epub"
     # With --strict a warning fails the booklet as an error would.
-    strict_warnings = options.strict and bool(result.warnings)
-    if result.ok and not strict_warnings:
-        os.chmod(temp, 0o644)
-        os.replace(temp, final)   # atomic on one file system: readers see the old or the new file
-        result.epub, result.size = final, final.stat().st_size
-    else:
-        temp.unlink(missing_ok=True)
+    failed = not result.ok or options.strict and bool(result.warnings)
+    if result.cached:
+        result.size = final.stat().st_size
+        return
+    if failed:
+        result.epub.unlink(missing_ok=True)
         result.epub = None
-        if strict_warnings and result.ok:
+        if result.ok:
             result.validation = "failed (strict)"
+        return
+    os.chmod(result.epub, 0o644)
+    os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
+    result.epub, result.size = final, final.stat().st_size
+    Cache(root / ".cache" / "booklet", enabled=options.cache).put("booklet", result.cache_key, {
+        "sha256": file_sha256(final), "validation": result.validation, "chapters": result.chapters,
+        "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,
+        "glossary_used": result.glossary_used})

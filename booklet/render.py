@@ -1,8 +1,10 @@
 """Render a booklet: Markdown chapters, front and back matter, nav and NCX, through Jinja2."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from markupsafe import Markup
 
 from booklet import __version__
 from booklet.assets import AssetStore
+from booklet.cache import Cache, templates_hash, tool_hash
+from booklet.cache import key as cache_key
 from booklet.cover import cover_resource
 from booklet.errors import ContentError, Report
 from booklet.mdext import ChapterContext, make_markdown
@@ -37,23 +41,27 @@ def source_date(booklet: Booklet) -> str:
     return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def render_booklet(booklet: Booklet, report: Report) -> RenderedBooklet:
+def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None) -> RenderedBooklet:
     """Render every page of *booklet*; collect all errors before raising."""
     env = make_environment(booklet.root)
     assets = AssetStore(booklet.root, booklet.image_dir)
-    hrefs = {c.path.name: c.href for c in booklet.chapters}
     base = _base_context(booklet)
+    shared = _chapters_key(booklet)
     pages: list[Page] = []
-    contexts: list[ChapterContext] = []
+    stats: list[ChapterStats] = []
     for chapter in booklet.chapters:
-        ctx = ChapterContext(booklet, chapter, assets, report, chapter_hrefs=hrefs)
-        page = _render_chapter(env, ctx, base)
-        if page is not None:
-            pages.append(page)
-            contexts.append(ctx)
+        ckey = cache_key(shared, chapter.text)
+        entry = cache.get("chapter", ckey) if cache else None
+        if entry is None or not assets.restore(entry[2]):
+            entry = _render_chapter_entry(env, booklet, chapter, assets, report, base)
+            if entry is not None and cache is not None:
+                cache.put("chapter", ckey, entry)
+        if entry is not None:
+            pages.append(entry[0])
+            stats.append(entry[1])
     cover = cover_resource(booklet, assets, report)
     report.raise_if_errors()
-    has_quiz = any(c.quiz_count for c in contexts)
+    has_quiz = any(s.quiz_count for s in stats)
     front = [
         _page(env, "cover.xhtml.j2", "cover.xhtml", "Cover", "cover", base, cover=cover),
         _page(env, "title.xhtml.j2", "title.xhtml", booklet.meta.title, "titlepage", base),
@@ -71,7 +79,56 @@ def render_booklet(booklet: Booklet, report: Report) -> RenderedBooklet:
     resources = list(assets.resources.values()) + _theme_resources(booklet.root, has_quiz)
     resources.append(Resource("toc.ncx", "application/x-dtbncx+xml", ncx.encode("utf-8")))
     return RenderedBooklet(booklet, [nav, *pages], resources, cover_href=cover.href,
-                           modified=source_date(booklet), figure_count=sum(c.figure_count for c in contexts))
+                           modified=source_date(booklet), figure_count=sum(s.figure_count for s in stats),
+                           figures_used={f for s in stats for f in s.figures_used},
+                           glossary_used={g for s in stats for g in s.glossary_used})
+
+
+@dataclass(frozen=True)
+class ChapterStats:
+    """What a rendered chapter tells the rest of the build (and the lint)."""
+
+    figure_count: int
+    quiz_count: int
+    figures_used: frozenset
+    glossary_used: frozenset
+
+
+def _chapters_key(booklet: Booklet) -> str:
+    """Hash what every chapter's rendering depends on besides its own text."""
+    parts = [tool_hash(), templates_hash(booklet.root), booklet_inputs_hash_images(booklet)]
+    parts += [booklet.config_path.read_bytes()]
+    if booklet.glossary_path is not None:
+        parts.append(booklet.glossary_path.read_bytes())
+    parts += [f"{c.path.name}\0{c.title}\0{c.number}" for c in booklet.chapters]
+    return cache_key(*parts)
+
+
+def booklet_inputs_hash_images(booklet: Booklet) -> str:
+    digest = hashlib.sha256()
+    if booklet.image_dir.is_dir():
+        for path in sorted(p for p in booklet.image_dir.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(booklet.image_dir)).encode() + b"\0" + path.read_bytes())
+    for path in sorted(booklet.source_dir.rglob("*")):
+        if path.is_file() and path.suffix not in (".md", ".toml"):
+            digest.update(str(path.relative_to(booklet.source_dir)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _render_chapter_entry(env, booklet: Booklet, chapter: Chapter, assets: AssetStore, report: Report,
+                          base: dict) -> tuple[Page, ChapterStats, list[Resource]] | None:
+    """Render one chapter; return its page, its stats and every resource it used."""
+    hrefs = {c.path.name: c.href for c in booklet.chapters}
+    ctx = ChapterContext(booklet, chapter, assets, report, chapter_hrefs=hrefs)
+    assets.touched = []
+    errors_before = len(report.errors)
+    page = _render_chapter(env, ctx, base)
+    if page is None or len(report.errors) > errors_before:
+        return None
+    used = [assets.resources[h] for h in dict.fromkeys(assets.touched)]
+    stats = ChapterStats(ctx.figure_count, ctx.quiz_count, frozenset(ctx.figures_used),
+                         frozenset(ctx.glossary_used))
+    return page, stats, used
 
 
 def _base_context(booklet: Booklet) -> dict:

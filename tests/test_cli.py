@@ -12,8 +12,10 @@ from tests.conftest import REPO, make_root
 def test_build_small_booklet(tmp_path, capsys):
     root = make_root(tmp_path, {"01-one.md": "# One\n\nHello.\n"})
     assert main(["build", "--root", str(root), "--no-validate"]) == 0
-    out = capsys.readouterr().out
-    assert f"built {root / 'dist' / 'demo.epub'} (1 chapters, 0 figures," in out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["booklet", "chapters", "figures", "size", "validation", "time"]
+    assert lines[1].split()[:3] == ["demo", "1", "0"] and "skipped" in lines[1]
+    assert lines[2] == f"built {root / 'dist' / 'demo.epub'}"
     with zipfile.ZipFile(root / "dist" / "demo.epub") as archive:
         assert "EPUB/chapter-01.xhtml" in archive.namelist()
 
@@ -22,7 +24,7 @@ def test_unknown_slug(tmp_path, capsys):
     root = make_root(tmp_path, {"01-one.md": "# One\n"})
     assert main(["build", "nope", "--root", str(root), "--no-validate"]) == 1
     err = capsys.readouterr().err
-    assert err == (f"error: {root / 'chapters' / 'nope'}: no booklet named 'nope' "
+    assert err == ("failed nope\n" f"error: {root / 'chapters' / 'nope'}: no booklet named 'nope' "
                    "(expected chapters/nope/booklet.toml; available: demo)\n"
                    "failed nope: 1 error(s)\n")
 
@@ -43,6 +45,7 @@ def test_all_errors_reported_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     chapters = root / "chapters" / "demo"
     assert proc.stderr.splitlines() == [
+        "failed demo",
         f"error: {chapters / '02-two.md'}:1: the chapter is empty (start it with a '# Title' line)",
         "failed demo: 1 error(s)",
     ]
@@ -53,6 +56,7 @@ def test_errors_in_several_chapters(tmp_path, capsys):
     assert main(["build", "--root", str(root), "--no-validate"]) == 1
     chapters = root / "chapters" / "demo"
     assert capsys.readouterr().err.splitlines() == [
+        "failed demo",
         f"error: {chapters / '01-one.md'}:3: file 'missing.png' not found "
         "(looked in chapters/demo/ and images/demo/)",
         f"error: {chapters / '02-two.md'}:3: file 'gone.png' not found (looked in chapters/demo/ and images/demo/)",

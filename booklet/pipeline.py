@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from booklet.cache import Cache, booklet_inputs_hash, file_sha256
+from booklet.catalog import write_catalog
 from booklet.errors import BookletError, BuildErrors, Report, ValidationError
 from booklet.package import write_epub
 from booklet.reader import find_slugs, read_booklet
@@ -72,6 +73,7 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
         _validate(pending, options.strict)
     for result in results:
         _finish(result, options, root)
+    write_catalog(options.root.resolve(), options.out, results)
     return results
 
 

@@ -153,6 +153,10 @@ def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
     for issue in check_safety(tree, ctx.booklet.meta.allow_scripts):
         ctx.error(ContentError(issue.message, hint=issue.hint), issue.needle)
     _resolve_raw_images(ctx, tree)
+    # The title as readers see it: Markdown and entities in the heading already rendered.
+    h1 = next(tree.iter("{http://www.w3.org/1999/xhtml}h1"), None)
+    title = " ".join("".join(h1.itertext()).split()) if h1 is not None else chapter.title
+    chapter.title = title or chapter.title
     body = "".join(etree.tostring(child, encoding="unicode") for child in tree)
     body = body.replace(' xmlns="http://www.w3.org/1999/xhtml"', "").replace(
         ' xmlns:epub="http://www.idpf.org/2007/ops"', "")

@@ -105,3 +105,11 @@ def test_links_between_chapters(tmp_path):
     files = {"chapters/demo/02-two.md": b"# Two\n\n## Part\n"}
     tree, _ = render(tmp_path, "# T\n\nSee [two](02-two.md#part).\n", **files)
     assert tree.xpath("//h:p/h:a/@href", namespaces=NS) == ["chapter-02.xhtml#part"]
+
+
+def test_chapter_title_is_rendered_text(tmp_path):
+    _, rendered = render(tmp_path, "# Beta &amp; *the* caf&eacute;\n\nText.\n")
+    page = next(p for p in rendered.pages if p.kind == "chapter")
+    assert page.title == "Beta & the café"
+    nav = next(p for p in rendered.pages if p.kind == "nav")
+    assert "Beta &amp; the café</a>" in nav.xhtml and "&amp;amp;" not in nav.xhtml

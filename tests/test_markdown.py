@@ -113,3 +113,10 @@ def test_chapter_title_is_rendered_text(tmp_path):
     assert page.title == "Beta & the café"
     nav = next(p for p in rendered.pages if p.kind == "nav")
     assert "Beta &amp; the café</a>" in nav.xhtml and "&amp;amp;" not in nav.xhtml
+
+
+def test_footnote_keeps_spaces_and_glossary_skips_notes(tmp_path):
+    tree, _ = render(tmp_path, "# T\n\nText.[^n]\n\n[^n]: About the PSIS and `code` here.\n")
+    aside = tree.xpath("//h:aside[@id='fn-n']", namespaces=NS)[0]
+    assert "".join(aside.itertext()).strip() == "About the PSIS and code here."
+    assert not aside.xpath(".//h:a", namespaces=NS)

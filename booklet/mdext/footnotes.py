@@ -54,10 +54,19 @@ class EpubFootnotes(Treeprocessor):
         for parent in item.iter():
             for link in [a for a in parent if a.tag == "a" and a.get("class") == "footnote-backref"]:
                 # The popup closes by itself; a "back" arrow would only clutter it.
-                parent.text = (parent.text or "").rstrip("\u00a0 ")
+                # Drop only the no-break space the footnotes extension put before the arrow.
+                index = list(parent).index(link)
+                if index == 0:
+                    parent.text = _drop_nbsp(parent.text)
+                else:
+                    parent[index - 1].tail = _drop_nbsp(parent[index - 1].tail)
                 parent.remove(link)
         item.tag = "aside"
         item.set("epub:type", "footnote")
         item.set("role", "doc-footnote")
         self.ctx.ids.reserve(item.get("id", ""))
         return item
+
+
+def _drop_nbsp(text: str | None) -> str | None:
+    return text[:-1] if text and text.endswith("\u00a0") else text

@@ -45,7 +45,8 @@ class GlossaryTreeprocessor(Treeprocessor):
                 self.ctx.note_elements.append(self._aside(term))
 
     def _link_first(self, element: etree.Element, term: GlossaryTerm, pattern: re.Pattern) -> bool:
-        if element.tag in SKIP or "notes" in (element.get("class") or ""):
+        # Footnotes are "div.footnote" at this stage; their terms are not linked (no popup in a popup).
+        if element.tag in SKIP or {"notes", "footnote"} & set((element.get("class") or "").split()):
             return False
         if element.text and self._split(element, None, term, pattern):
             return True

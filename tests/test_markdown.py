@@ -54,7 +54,7 @@ def test_footnotes_are_epub_popups(tmp_path):
     target = ref[0].get("href")[1:]
     aside = tree.xpath(f"//h:aside[@id='{target}']", namespaces=NS)
     assert aside and aside[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
-    assert "".join(aside[0].itertext()).strip() == "The note."
+    assert "".join(aside[0].itertext()).strip() == "1. The note."
 
 
 def test_glossary_links_first_use_only(tmp_path):
@@ -118,5 +118,5 @@ def test_chapter_title_is_rendered_text(tmp_path):
 def test_footnote_keeps_spaces_and_glossary_skips_notes(tmp_path):
     tree, _ = render(tmp_path, "# T\n\nText.[^n]\n\n[^n]: About the PSIS and `code` here.\n")
     aside = tree.xpath("//h:aside[@id='fn-n']", namespaces=NS)[0]
-    assert "".join(aside.itertext()).strip() == "About the PSIS and code here."
+    assert "".join(aside.itertext()).strip() == "1. About the PSIS and code here."
     assert not aside.xpath(".//h:a", namespaces=NS)

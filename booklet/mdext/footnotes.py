@@ -27,6 +27,7 @@ class EpubFootnotes(Treeprocessor):
         self.ctx = ctx
 
     def run(self, root: etree.Element) -> None:
+        self.number = 1
         for sup in root.iter("sup"):
             link = sup.find("a")
             if link is not None and link.get("class") == "footnote-ref":
@@ -61,6 +62,15 @@ class EpubFootnotes(Treeprocessor):
                 else:
                     parent[index - 1].tail = _drop_nbsp(parent[index - 1].tail)
                 parent.remove(link)
+        # Number the note, so readers without popups can match it with the mark in the text.
+        first = item.find("p")
+        if first is not None:
+            number = etree.Element("span", {"class": "note-number"})
+            number.text = f"{self.number}."
+            number.tail = " " + (first.text or "")
+            first.text = None
+            first.insert(0, number)
+        self.number += 1
         item.tag = "aside"
         item.set("epub:type", "footnote")
         item.set("role", "doc-footnote")

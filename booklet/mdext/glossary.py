@@ -46,7 +46,8 @@ class GlossaryTreeprocessor(Treeprocessor):
 
     def _link_first(self, element: etree.Element, term: GlossaryTerm, pattern: re.Pattern) -> bool:
         # Footnotes are "div.footnote" at this stage; their terms are not linked (no popup in a popup).
-        if element.tag in SKIP or {"notes", "footnote"} & set((element.get("class") or "").split()):
+        # Quiz options become buttons: a link inside one would steal the tap.
+        if element.tag in SKIP or {"notes", "footnote", "quiz-options"} & set((element.get("class") or "").split()):
             return False
         if element.text and self._split(element, None, term, pattern):
             return True

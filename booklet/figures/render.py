@@ -1,0 +1,445 @@
+"""Composite a figure: base drawing + referral zones + trigger point markers + callout
+leader lines + legend, as one deterministic sRGB raster.
+
+Callout *text* is not drawn here: it goes into the XHTML as live SVG text (see
+:mod:`booklet.figures.markup`) so it stays sharp, selectable and translatable.
+The legend text is drawn into the raster with Lato from ``templates/fonts/``,
+never a system font, so the image bytes are the same on every machine.
+"""
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from booklet.errors import ContentError, EnvironmentProblem
+
+from .load import MAX_BASE_PIXELS
+from .model import Callout, Figure, RenderedImage
+
+#: The output's long side, in pixels (unless that would exceed MAX_OUTPUT_PIXELS).
+TARGET_LONG_SIDE = 2048
+#: The output never has more pixels than this.
+MAX_OUTPUT_PIXELS = 4_000_000
+#: Each output file is kept at or under this many bytes.
+MAX_OUTPUT_BYTES = 1_500_000
+#: Overlays are drawn at this multiple of the output size, then downsampled (antialiasing).
+SUPERSAMPLE = 2
+
+ZONE_RED = (200, 30, 30)
+ESSENTIAL_ALPHA = 178                 # ~70 % opacity
+ESSENTIAL_EDGE = (160, 20, 20, 230)
+SPILLOVER_EDGE = (200, 30, 30, 110)
+MARKER_INK = (15, 15, 15)
+HALO = (255, 255, 255)
+LEADER_INK = (45, 45, 45)
+LEGEND_TEXT = (30, 30, 30)
+
+
+def font_path(name: str) -> Path:
+    """The path of a font shipped with booklet, e.g. ``font_path("Lato-Regular.ttf")``.
+
+    Looks in ``templates/fonts/`` beside the ``booklet`` package (a source checkout),
+    then in ``booklet/templates/fonts/`` (a packaged copy).
+    """
+    import booklet
+
+    package = (Path(booklet.__file__).parent if getattr(booklet, "__file__", None)
+               else Path(__file__).resolve().parent.parent)
+    candidates = [package.parent / "templates" / "fonts" / name,
+                  package / "templates" / "fonts" / name]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise EnvironmentProblem(f"font {name} not found",
+                             path=candidates[0],
+                             hint="booklet ships it in templates/fonts/; reinstall booklet")
+
+
+@lru_cache(maxsize=16)
+def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    # BASIC layout: the same glyph placement whether or not libraqm is installed.
+    return ImageFont.truetype(str(font_path(name)), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+def output_size(base_size: tuple[int, int]) -> tuple[int, int]:
+    """The size of the rendered image for a base image of ``base_size``.
+
+    The long side becomes TARGET_LONG_SIDE (scaling up or down), unless that
+    would make more than MAX_OUTPUT_PIXELS, in which case it is smaller.
+    """
+    w, h = base_size
+    scale = TARGET_LONG_SIDE / max(w, h)
+    if w * h * scale * scale > MAX_OUTPUT_PIXELS:
+        scale = math.sqrt(MAX_OUTPUT_PIXELS / (w * h))
+    while True:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        if size[0] * size[1] <= MAX_OUTPUT_PIXELS:
+            return size
+        scale *= 0.999
+
+
+# --------------------------------------------------------------------------------------
+# Geometry helpers (also used by the markup for tap target placement)
+# --------------------------------------------------------------------------------------
+
+
+def point_in_polygon(x: float, y: float, points) -> bool:
+    inside = False
+    n = len(points)
+    for i in range(n):
+        x1, y1 = points[i]
+        x2, y2 = points[(i + 1) % n]
+        if (y1 > y) != (y2 > y):
+            cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+            if x < cross:
+                inside = not inside
+    return inside
+
+
+def _edge_distance(x: float, y: float, points) -> float:
+    best = math.inf
+    n = len(points)
+    for i in range(n):
+        x1, y1 = points[i]
+        x2, y2 = points[(i + 1) % n]
+        dx, dy = x2 - x1, y2 - y1
+        length2 = dx * dx + dy * dy
+        t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / length2))
+        best = min(best, math.hypot(x - (x1 + t * dx), y - (y1 + t * dy)))
+    return best
+
+
+def interior_point(points, aspect: float = 1.0) -> tuple[float, float]:
+    """A point inside the polygon, well away from its edges, in the polygon's units.
+
+    The area centroid when it lies comfortably inside; otherwise the grid point
+    farthest from every edge.  ``aspect`` is width / height of the image, so that
+    distances are measured in pixels, not in fractions.
+    """
+    pts = [(x * aspect, y) for x, y in points]
+    area = cx = cy = 0.0
+    for i in range(len(pts)):
+        x1, y1 = pts[i]
+        x2, y2 = pts[(i + 1) % len(pts)]
+        cross = x1 * y2 - x2 * y1
+        area += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if abs(area) > 1e-12:
+        cx, cy = cx / (3 * area), cy / (3 * area)
+    else:
+        cx = sum(p[0] for p in pts) / len(pts)
+        cy = sum(p[1] for p in pts) / len(pts)
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    best, best_d = None, -1.0
+    steps = 48
+    for i in range(steps + 1):
+        for j in range(steps + 1):
+            x = min(xs) + (max(xs) - min(xs)) * (i + 0.5) / (steps + 1)
+            y = min(ys) + (max(ys) - min(ys)) * (j + 0.5) / (steps + 1)
+            if point_in_polygon(x, y, pts):
+                d = _edge_distance(x, y, pts)
+                if d > best_d:
+                    best, best_d = (x, y), d
+    if point_in_polygon(cx, cy, pts) and (best is None or _edge_distance(cx, cy, pts) >= 0.5 * best_d):
+        chosen = (cx, cy)
+    elif best is not None:
+        chosen = best
+    else:                                  # degenerate (zero-area) polygon
+        chosen = (cx, cy)
+    return (chosen[0] / aspect, chosen[1])
+
+
+def callout_geometry(c: Callout, width: float, height: float) -> dict:
+    """Where a callout's line ends and its text goes, in pixels of a width x height image.
+
+    Shared by the raster (leader line) and the markup (SVG text) so they agree.
+    Returns ``anchor`` ("start" | "middle" | "end"), ``text_x``, ``text_y`` (the
+    centre line of the text block), ``line_end`` and ``has_leader``.
+    """
+    ax, ay = c.at[0] * width, c.at[1] * height
+    lx, ly = c.label_at[0] * width, c.label_at[1] * height
+    dx, dy = lx - ax, ly - ay
+    length = math.hypot(dx, dy)
+    has_leader = length > 1e-6 * max(width, height)
+    anchor = c.align
+    if anchor == "auto":
+        if not has_leader or abs(dx) < 0.35 * abs(dy):
+            anchor = "middle"
+        else:
+            anchor = "start" if dx > 0 else "end"
+    unit = max(width, height) / TARGET_LONG_SIDE
+    gap = 8 * unit
+    if has_leader:
+        line_end = (lx - dx / length * gap, ly - dy / length * gap)
+    else:
+        line_end = (lx, ly)
+    font_size = label_font_size(width, height)
+    text_x, text_y = lx, ly
+    if anchor == "start":
+        text_x += 0.2 * font_size
+    elif anchor == "end":
+        text_x -= 0.2 * font_size
+    elif has_leader:                      # a vertical leader: text above or below its end
+        lines = c.text.count("\n") + 1
+        half = 0.6 * font_size * lines
+        text_y += -half if dy < 0 else half
+    return {"anchor": anchor, "text_x": text_x, "text_y": text_y,
+            "line_end": line_end, "has_leader": has_leader, "font_size": font_size}
+
+
+def label_font_size(width: float, height: float) -> int:
+    """Callout text size in the SVG overlay's user units (= image pixels)."""
+    return max(10, round(max(width, height) * 0.021))
+
+
+# --------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------
+
+
+def _open_base(fig: Figure) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(fig.base) as im:
+                w, h = im.size
+                if w * h > MAX_BASE_PIXELS:       # checked again: the file may have changed
+                    raise ContentError(
+                        f"base image is {w} x {h} = {w * h:,} px, over the "
+                        f"{MAX_BASE_PIXELS:,} px limit", path=fig.base, hint="scale it down")
+                im.load()
+                if im.format == "JPEG":
+                    im = ImageOps.exif_transpose(im)
+                return _to_srgb(im)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ContentError(f"base image is over the {MAX_BASE_PIXELS:,} px limit",
+                           path=fig.base, hint="scale it down") from None
+    except OSError as exc:
+        raise ContentError(f"base image cannot be decoded: {exc}", path=fig.base,
+                           hint=f"named by {fig.path}") from None
+
+
+def _to_srgb(im: Image.Image) -> Image.Image:
+    """RGB in sRGB, any transparency flattened onto white."""
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            from PIL import ImageCms
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            out_mode = "RGBA" if im.mode == "RGBA" else "RGB"
+            im = ImageCms.profileToProfile(im, src, dst, outputMode=out_mode)
+        except Exception:              # a broken profile: use the numbers as they are
+            pass
+    if im.mode == "P" and "transparency" in im.info:
+        im = im.convert("RGBA")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        im = im.convert("RGBA")
+        white = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, im)
+    return im.convert("RGB")
+
+
+def _px(point, size) -> tuple[float, float]:
+    return (point[0] * size[0], point[1] * size[1])
+
+
+def _thick_line(draw: ImageDraw.ImageDraw, a, b, width: float, fill) -> None:
+    """A line with round caps."""
+    draw.line([a, b], fill=fill, width=max(1, round(width)))
+    r = width / 2
+    for x, y in (a, b):
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
+
+
+def _draw_zones(canvas: Image.Image, fig: Figure, unit: float) -> None:
+    size = canvas.size
+    essential = [z for z in fig.zones if z.kind == "essential"]
+    spillover = [z for z in fig.zones if z.kind == "spillover"]
+
+    ess_mask = Image.new("L", size, 0)
+    mdraw = ImageDraw.Draw(ess_mask)
+    for z in essential:
+        mdraw.polygon([_px(p, size) for p in z.points], fill=255)
+
+    if spillover:
+        spill_mask = Image.new("L", size, 0)
+        sdraw = ImageDraw.Draw(spill_mask)
+        for z in spillover:
+            sdraw.polygon([_px(p, size) for p in z.points], fill=255)
+        layer = Image.new("RGBA", size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        for z in spillover:
+            pts = [_px(p, size) for p in z.points]
+            draw.line(pts + [pts[0]], fill=SPILLOVER_EDGE, width=max(1, round(2 * unit)),
+                      joint="curve")
+        # stipple: a staggered grid fixed to the image, so neighbouring zones line up
+        spacing = 20 * unit
+        radius = 4.2 * unit
+        bbox = spill_mask.getbbox()
+        if bbox:
+            spill = spill_mask.load()
+            ess = ess_mask.load()
+            row = int(bbox[1] // (spacing * 0.866))
+            while row * spacing * 0.866 <= bbox[3]:
+                y = (row + 0.5) * spacing * 0.866
+                offset = spacing / 2 if row % 2 else 0.0
+                col = int(bbox[0] // spacing)
+                while col * spacing <= bbox[2]:
+                    x = col * spacing + offset + spacing / 4
+                    xi, yi = int(x), int(y)
+                    if (0 <= xi < size[0] and 0 <= yi < size[1]
+                            and spill[xi, yi] and not ess[xi, yi]):
+                        draw.ellipse([x - radius, y - radius, x + radius, y + radius],
+                                     fill=ZONE_RED + (255,))
+                    col += 1
+                row += 1
+        canvas.alpha_composite(layer)
+
+    if essential:
+        fill = Image.new("RGBA", size, ZONE_RED + (0,))
+        fill.putalpha(ess_mask.point(lambda v: v * ESSENTIAL_ALPHA // 255))
+        canvas.alpha_composite(fill)
+        layer = Image.new("RGBA", size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        for z in essential:
+            pts = [_px(p, size) for p in z.points]
+            draw.line(pts + [pts[0]], fill=ESSENTIAL_EDGE, width=max(1, round(2.5 * unit)),
+                      joint="curve")
+        canvas.alpha_composite(layer)
+
+
+def _draw_callouts(canvas: Image.Image, fig: Figure, unit: float) -> None:
+    if not fig.callouts:
+        return
+    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    w, h = canvas.size
+    geos = [(c, callout_geometry(c, w, h)) for c in fig.callouts]
+    for halo in (True, False):
+        for c, geo in geos:
+            a = _px(c.at, canvas.size)
+            if not geo["has_leader"]:
+                continue
+            if halo:
+                _thick_line(draw, a, geo["line_end"], 7 * unit, HALO + (220,))
+                r = 8.5 * unit
+                draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=HALO + (235,))
+            else:
+                _thick_line(draw, a, geo["line_end"], 3 * unit, LEADER_INK + (255,))
+                r = 5.5 * unit
+                draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=LEADER_INK + (255,))
+    canvas.alpha_composite(layer)
+
+
+def _draw_x(draw: ImageDraw.ImageDraw, x: float, y: float, arm: float, width: float, fill) -> None:
+    d = arm / math.sqrt(2)
+    _thick_line(draw, (x - d, y - d), (x + d, y + d), width, fill)
+    _thick_line(draw, (x - d, y + d), (x + d, y - d), width, fill)
+
+
+def _draw_markers(canvas: Image.Image, fig: Figure, unit: float) -> None:
+    if not fig.markers:
+        return
+    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    arm, width = 24 * unit, 10 * unit
+    for m in fig.markers:                       # white outline first, under every X
+        x, y = _px((m.x, m.y), canvas.size)
+        _draw_x(draw, x, y, arm + 3 * unit, width + 8 * unit, HALO + (255,))
+    for m in fig.markers:
+        x, y = _px((m.x, m.y), canvas.size)
+        _draw_x(draw, x, y, arm, width, MARKER_INK + (255,))
+    canvas.alpha_composite(layer)
+
+
+def _draw_legend(canvas: Image.Image, fig: Figure, unit: float) -> None:
+    legend = fig.legend
+    entries = []
+    if any(z.kind == "essential" for z in fig.zones):
+        entries.append(("essential", legend.essential))
+    if any(z.kind == "spillover" for z in fig.zones):
+        entries.append(("spillover", legend.spillover))
+    if fig.markers:
+        entries.append(("marker", legend.marker))
+    if legend.position == "none" or not entries:
+        return
+    font = _font("Lato-Regular.ttf", max(8, round(34 * unit)))
+    pad, swatch_w, swatch_h, row, gap = 18 * unit, 56 * unit, 34 * unit, 52 * unit, 16 * unit
+    text_w = max(font.getlength(text) for _, text in entries)
+    box_w = pad * 2 + swatch_w + gap + text_w
+    box_h = pad * 2 + row * len(entries) - (row - swatch_h) + 4 * unit
+    margin = 24 * unit
+    w, h = canvas.size
+    left = margin if "left" in legend.position else w - margin - box_w
+    top = margin if "top" in legend.position else h - margin - box_h
+    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    draw.rounded_rectangle([left, top, left + box_w, top + box_h], radius=14 * unit,
+                           fill=(255, 255, 255, 235), outline=(150, 150, 150, 255),
+                           width=max(1, round(2 * unit)))
+    canvas.alpha_composite(layer)
+    draw = ImageDraw.Draw(canvas)
+    for i, (kind, text) in enumerate(entries):
+        sx = left + pad
+        sy = top + pad + 2 * unit + i * row
+        cy = sy + swatch_h / 2
+        if kind == "essential":
+            draw.rectangle([sx, sy, sx + swatch_w, sy + swatch_h],
+                           fill=(217, 98, 98), outline=ESSENTIAL_EDGE[:3],
+                           width=max(1, round(2.5 * unit)))
+        elif kind == "spillover":
+            draw.rectangle([sx, sy, sx + swatch_w, sy + swatch_h], fill=(255, 255, 255),
+                           outline=SPILLOVER_EDGE[:3] + (255,), width=max(1, round(2 * unit)))
+            r = 4.2 * unit
+            for j in range(3):
+                for k in range(2):
+                    px = sx + swatch_w * (0.2 + 0.3 * j) + (0.15 * swatch_w if k else 0)
+                    py = sy + swatch_h * (0.3 + 0.4 * k)
+                    if px + r < sx + swatch_w:
+                        draw.ellipse([px - r, py - r, px + r, py + r], fill=ZONE_RED)
+        else:
+            _draw_x(draw, sx + swatch_w / 2, cy, 17 * unit, 7 * unit, MARKER_INK)
+        draw.text((sx + swatch_w + gap, cy), text, font=font, fill=LEGEND_TEXT, anchor="lm")
+
+
+def _encode(image: Image.Image, jpeg: bool) -> tuple[bytes, str, str]:
+    if jpeg:
+        for quality in (90, 85, 80, 75, 70, 60):
+            buf = io.BytesIO()
+            image.save(buf, "JPEG", quality=quality, subsampling=0, optimize=True)
+            if buf.tell() <= MAX_OUTPUT_BYTES:
+                break
+        return buf.getvalue(), "image/jpeg", "jpg"
+    buf = io.BytesIO()
+    image.save(buf, "PNG", optimize=True)
+    if buf.tell() > MAX_OUTPUT_BYTES:
+        # flat art survives a 256-colour palette without visible change
+        quantized = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                   dither=Image.Dither.NONE)
+        buf = io.BytesIO()
+        quantized.save(buf, "PNG", optimize=True)
+    return buf.getvalue(), "image/png", "png"
+
+
+def render_figure(fig: Figure) -> RenderedImage:
+    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base)."""
+    base = _open_base(fig)
+    out_w, out_h = output_size(base.size)
+    big = (out_w * SUPERSAMPLE, out_h * SUPERSAMPLE)
+    unit = max(big) / TARGET_LONG_SIDE          # 1 unit = 1 px of a 2048 px output
+    canvas = base.resize(big, Image.Resampling.LANCZOS).convert("RGBA")
+    _draw_zones(canvas, fig, unit)
+    _draw_callouts(canvas, fig, unit)
+    _draw_markers(canvas, fig, unit)
+    _draw_legend(canvas, fig, unit)
+    image = canvas.convert("RGB").resize((out_w, out_h), Image.Resampling.LANCZOS)
+    data, media_type, ext = _encode(image, jpeg=fig.base_format == "JPEG")
+    return RenderedImage(data=data, media_type=media_type, ext=ext, width=out_w, height=out_h)

@@ -1,0 +1,67 @@
+// Runs EPUBCheck over many EPUBs in one JVM, writing one JSON report per EPUB.
+//
+// Usage:  java -cp epubcheck.jar[:<dir with Launcher.class>] Launcher <outdir>
+//    or:  java -cp epubcheck.jar Launcher.java <outdir>      (single-file source launch)
+//
+// <outdir>/list.txt holds the EPUB paths, one per line (UTF-8). For the i-th path
+// (counting from 0) the report goes to <outdir>/<i>.json and whatever EPUBCheck
+// printed to <outdir>/<i>.log; then one line is printed on standard output:
+//
+//     BOOKLET-EPUBCHECK <i> <nanoseconds> <exit code>
+//
+// and after the last file "BOOKLET-EPUBCHECK-END". An exit code of -1 means the
+// checker itself threw; the stack trace is in <i>.log. Each file is checked the way
+// `java -jar epubcheck.jar <file> --json <i>.json -q` would check it.
+//
+// Kept to Java 11 so it compiles with `javac --release 11`.
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+
+public class Launcher {
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: Launcher <outdir>");
+            System.exit(2);
+        }
+        File outdir = new File(args[0]);
+        List<String> epubs = Files.readAllLines(new File(outdir, "list.txt").toPath(), StandardCharsets.UTF_8);
+        PrintStream realOut = System.out;
+        PrintStream realErr = System.err;
+        int index = 0;
+        for (String epub : epubs) {
+            if (epub.isEmpty()) {
+                continue;
+            }
+            File json = new File(outdir, index + ".json");
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            PrintStream capture = new PrintStream(captured, true, "UTF-8");
+            System.setOut(capture);
+            System.setErr(capture);
+            int rc;
+            long start = System.nanoTime();
+            try {
+                rc = new com.adobe.epubcheck.tool.EpubChecker().run(
+                        new String[] {epub, "--json", json.getPath(), "-q"});
+            } catch (Throwable t) {
+                t.printStackTrace(capture);
+                rc = -1;
+            } finally {
+                System.setOut(realOut);
+                System.setErr(realErr);
+            }
+            long nanos = System.nanoTime() - start;
+            capture.flush();
+            Files.write(new File(outdir, index + ".log").toPath(), captured.toByteArray());
+            realOut.println("BOOKLET-EPUBCHECK " + index + " " + nanos + " " + rc);
+            realOut.flush();
+            index++;
+        }
+        realOut.println("BOOKLET-EPUBCHECK-END");
+        realOut.flush();
+    }
+}

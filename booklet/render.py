@@ -17,6 +17,7 @@ from booklet.cache import Cache, templates_hash, tool_hash
 from booklet.cache import key as cache_key
 from booklet.cover import cover_resource
 from booklet.errors import ContentError, Report
+from booklet.figures.jobs import FigureJobs, figure_refs
 from booklet.mdext import ChapterContext, make_markdown
 from booklet.model import Booklet, Chapter, Page, RenderedBooklet, Resource
 from booklet.theme import make_environment, render_template, theme_file
@@ -49,16 +50,21 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None)
     shared = _chapters_key(booklet)
     pages: list[Page] = []
     stats: list[ChapterStats] = []
-    for chapter in booklet.chapters:
-        ckey = cache_key(shared, chapter.text)
-        entry = cache.get("chapter", ckey) if cache else None
-        if entry is None or not assets.restore(entry[2]):
-            entry = _render_chapter_entry(env, booklet, chapter, assets, report, base)
-            if entry is not None and cache is not None:
-                cache.put("chapter", ckey, entry)
-        if entry is not None:
-            pages.append(entry[0])
-            stats.append(entry[1])
+    keys = [cache_key(shared, chapter.text) for chapter in booklet.chapters]
+    cached = [cache.get("chapter", k) if cache else None for k in keys]
+    jobs = FigureJobs()
+    try:
+        _prefetch_figures(jobs, assets, [c for c, e in zip(booklet.chapters, cached) if e is None])
+        for chapter, ckey, entry in zip(booklet.chapters, keys, cached):
+            if entry is None or not assets.restore(entry[2]):
+                entry = _render_chapter_entry(env, booklet, chapter, assets, report, base, jobs)
+                if entry is not None and cache is not None:
+                    cache.put("chapter", ckey, entry)
+            if entry is not None:
+                pages.append(entry[0])
+                stats.append(entry[1])
+    finally:
+        jobs.close()
     cover = cover_resource(booklet, assets, report)
     report.raise_if_errors()
     has_quiz = any(s.quiz_count for s in stats)
@@ -115,11 +121,21 @@ def booklet_inputs_hash_images(booklet: Booklet) -> str:
     return digest.hexdigest()
 
 
+def _prefetch_figures(jobs: FigureJobs, assets: AssetStore, chapters: list[Chapter]) -> None:
+    """Start rendering the figure files these chapters use; problems show up later, in place."""
+    for chapter in chapters:
+        for ref in figure_refs(chapter.text):
+            try:
+                jobs.prefetch(assets.resolve(ref, chapter.path.parent))
+            except ContentError:
+                pass       # reported with its chapter line when the Markdown pass meets it
+
+
 def _render_chapter_entry(env, booklet: Booklet, chapter: Chapter, assets: AssetStore, report: Report,
-                          base: dict) -> tuple[Page, ChapterStats, list[Resource]] | None:
+                          base: dict, jobs: FigureJobs | None = None) -> tuple[Page, ChapterStats, list[Resource]] | None:
     """Render one chapter; return its page, its stats and every resource it used."""
     hrefs = {c.path.name: c.href for c in booklet.chapters}
-    ctx = ChapterContext(booklet, chapter, assets, report, chapter_hrefs=hrefs)
+    ctx = ChapterContext(booklet, chapter, assets, report, chapter_hrefs=hrefs, figures=jobs)
     assets.touched = []
     errors_before = len(report.errors)
     page = _render_chapter(env, ctx, base)

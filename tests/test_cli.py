@@ -47,7 +47,10 @@ def test_all_errors_reported_no_traceback(tmp_path):
     assert proc.stderr.splitlines() == [
         "failed demo",
         f"error: {chapters / '02-two.md'}:1: the chapter is empty (start it with a '# Title' line)",
-        "failed demo: 1 error(s)",
+        f"error: {chapters / '01-one.md'}:3: file 'missing.png' not found "
+        "(looked in chapters/demo/ and images/demo/)",
+        f"error: {chapters / '01-one.md'}:5: file 'gone.png' not found (looked in chapters/demo/ and images/demo/)",
+        "failed demo: 3 error(s)",
     ]
 
 

@@ -27,6 +27,7 @@ class ChapterContext:
     failed_sources: set[str] = field(default_factory=set)       # reported once, not again
     glossary_used: set[str] = field(default_factory=set)
     headings: list[tuple[int, str, str]] = field(default_factory=list)
+    figures: object = None            # a FigureJobs rendering figure files ahead, or None
     chapter_hrefs: dict[str, str] = field(default_factory=dict)   # "01-intro.md" -> "chapter-01.xhtml"
 
     def line_of(self, needle: str) -> int | None:

@@ -70,7 +70,7 @@ class ImageTreeprocessor(Treeprocessor):
             etree.SubElement(p, "figcaption").text = caption
 
     def _figure(self, path: Path, img: etree.Element, p: etree.Element | None) -> None:
-        from booklet.figures import figure_markup, load_figure, render_figure
+        from booklet.figures import figure_markup
 
         src = img.get("src", "")
         if p is None:
@@ -81,10 +81,9 @@ class ImageTreeprocessor(Treeprocessor):
         if not alt:
             raise ContentError(f"figure {src!r} has no alt text", path=self.ctx.chapter.path,
                                line=self.ctx.line_of(src), hint="describe what the figure shows in ![...]")
-        fig = load_figure(path)
+        fig, rendered = self.ctx.figures.get(path) if self.ctx.figures else _render(path)
         for warning in getattr(fig, "warnings", []):
-            self.ctx.report.warn(str(warning), path)
-        rendered = render_figure(fig)
+            self.ctx.report.warn(str(warning))   # already "<figure file>:<line>: ..."
         resource = self.ctx.assets.add_bytes(f"{path.stem}.{rendered.ext}", rendered.data, rendered.media_type,
                                              source=None)
         self.ctx.figures_used.add(path.resolve())
@@ -120,3 +119,10 @@ class ImageTreeprocessor(Treeprocessor):
             link.set("href", self.ctx.assets.add_media(path).href)
         except ContentError as exc:
             self.ctx.error(exc, src)
+
+
+def _render(path: Path):
+    from booklet.figures import load_figure, render_figure
+
+    fig = load_figure(path)
+    return fig, render_figure(fig)

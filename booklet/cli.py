@@ -10,7 +10,7 @@ import importlib
 import sys
 
 from booklet import __version__
-from booklet.errors import BookletError, BuildErrors
+from booklet.errors import BookletError, BuildErrors, display_path
 
 COMMANDS = ("build", "validate", "new", "serve", "preview")
 
@@ -54,6 +54,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The file system said no (permissions, a full disk, a file where a folder should be).
+        if args.debug:
+            raise
+        where = f"{display_path(exc.filename)}: " if exc.filename else ""
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            what, hint = "is a file where a folder is needed", "move it away or choose another --out"
+        elif isinstance(exc, PermissionError):
+            what, hint = "permission denied", "choose a folder you may write to"
+        else:
+            what, hint = exc.strerror or str(exc), "check the path and the free space"
+        print(f"error: {where}{what} ({hint})", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last resort: a bug, said plainly
+        if args.debug:
+            raise
+        print(f"error: internal error: {type(exc).__name__}: {exc} (this is a bug in booklet: "
+              "run again with --debug for the traceback and report it)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Load and validate booklet.toml and glossary.toml, once, with errors naming file, line and key."""
 from __future__ import annotations
 
+import datetime
+import difflib
+import math
 import re
 import tomllib
 import uuid
@@ -19,6 +22,8 @@ _BCP47 = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})"
                     r"(?:-[a-wyz\d](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?$", re.IGNORECASE)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOML_LINE = re.compile(r"line (\d+), column (\d+)")
+# Characters XML 1.0 cannot hold at all, not even escaped.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 # key: (python types accepted, required, description used in messages)
 SCHEMA: dict[str, tuple[tuple[type, ...], bool, str]] = {
@@ -41,6 +46,7 @@ SCHEMA: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "accessibility_summary": ((str,), False, "a string"),
     "scripts": ((bool,), False, "true or false"),
 }
+_EXAMPLES = {str: '"..."', list: '["...", "..."]', bool: "true", int: "1", float: "1"}
 _NAMESPACE = uuid.UUID("6f0c9d3e-2b3a-5c1e-9f4e-0b6b1e7a2d10")
 
 
@@ -60,21 +66,43 @@ def key_line(text: str, key: str, table: str | None = None) -> int | None:
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse a TOML file, turning decode and syntax errors into ConfigError with a line."""
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError("file is not valid UTF-8", path, line,
-                          hint="save it as UTF-8") from None
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line, col,
+                          hint="save the file as UTF-8") from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        message = _TOML_LINE.sub("", str(exc)).replace("(at )", "").strip().rstrip(" (") or "invalid TOML"
-        line, col = (int(found.group(1)), int(found.group(2))) if found else (None, None)
-        raise ConfigError(f"invalid TOML: {message}", path, line, col,
-                          hint="see https://toml.io for the syntax") from None
+        raise _toml_error(path, text, exc) from None
+
+
+# tomllib's wording for common slips, and what it means to someone writing a booklet.toml.
+_TOML_PLAIN = {
+    "Illegal character '\\n'": ("a string is not closed on its line",
+                                  'end it with ", or use """ for text over several lines'),
+    "Cannot overwrite a value": ("a key or table is set twice", "keep one of them"),
+    "Invalid value": ("invalid value", 'quote text as "...", write lists as [..., ...]'),
+}
+
+
+def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    detail = str(exc)
+    found = _TOML_LINE.search(detail)
+    line, col = (int(found.group(1)), int(found.group(2))) if found else (None, None)
+    if "at end of document" in detail:
+        line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    message = re.sub(r"\s*\((?:at )?(?:line \d+, column \d+|end of document)\)\s*$", "", detail).strip()
+    plain, hint = _TOML_PLAIN.get(message, (message or "invalid TOML", "see https://toml.io for the syntax"))
+    if "at end of document" in detail:
+        plain, hint = "the file ends inside a value that is not closed", "close every [, { and quote you open"
+    return ConfigError(f"invalid TOML: {plain}", path, line, col, hint=hint)
 
 
 def default_identifier(slug: str) -> str:
@@ -82,8 +110,12 @@ def default_identifier(slug: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, slug)}"
 
 
-def load_metadata(path: Path, slug: str, report: Report) -> Metadata:
-    """Validate the ``[booklet]`` table of *path*; every problem goes to *report*."""
+def load_metadata(path: Path, slug: str, report: Report, lenient: bool = False) -> Metadata:
+    """Validate the ``[booklet]`` table of *path*; every problem goes to *report*.
+
+    Raises the errors found unless *lenient*: then bad or missing values are replaced by
+    placeholders, so the build can go on to find the errors of the other files too.
+    """
     data, text = read_toml(path)
     table = data.get("booklet")
     if not isinstance(table, dict):
@@ -95,8 +127,10 @@ def load_metadata(path: Path, slug: str, report: Report) -> Metadata:
     values: dict[str, Any] = {}
     for key in sorted(table):
         if key not in SCHEMA:
+            close = difflib.get_close_matches(key, SCHEMA, n=1)
             report.warn(f"unknown key 'booklet.{key}' is ignored", path, key_line(text, key, "booklet"),
-                        hint=f"known keys: {', '.join(sorted(SCHEMA))}", code="config-unknown-key")
+                        hint=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(SCHEMA))}",
+                        code="config-unknown-key")
     for key, (types, required, wanted) in SCHEMA.items():
         line = key_line(text, key, "booklet")
         if key not in table:
@@ -105,8 +139,11 @@ def load_metadata(path: Path, slug: str, report: Report) -> Metadata:
                                          hint=f"add {key} = ... ({wanted})"))
             continue
         value = table[key]
+        if key == "date" and isinstance(value, (datetime.date, datetime.datetime)):
+            value = value.isoformat()[:10]        # an unquoted TOML date is fine too
         if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
-            report.error(ConfigError(f"'booklet.{key}' must be {wanted}, not {_type_name(value)}", path, line))
+            report.error(ConfigError(f"'booklet.{key}' must be {wanted}, not {_type_name(value)}", path, line,
+                                     hint=f"write {key} = {_EXAMPLES[types[0]]}"))
             continue
         problem = _check_value(key, value)
         if problem:
@@ -114,11 +151,16 @@ def load_metadata(path: Path, slug: str, report: Report) -> Metadata:
             continue
         if isinstance(value, str):
             value = value.strip()
-            if not value and required:
-                report.error(ConfigError(f"'booklet.{key}' must not be empty", path, line))
-                continue
+            if not value:
+                if required:
+                    report.error(ConfigError(f"'booklet.{key}' must not be empty", path, line,
+                                             hint=f"give it a value: {wanted}"))
+                continue              # an empty optional value is as good as none
         values[key] = value
-    report.raise_if_errors()
+    if not lenient:
+        report.raise_if_errors()
+    for key, placeholder in (("title", slug), ("author", "?"), ("language", "en")):
+        values.setdefault(key, placeholder)
     return _metadata(values, slug)
 
 
@@ -132,6 +174,11 @@ def _metadata(values: dict[str, Any], slug: str) -> Metadata:
 
 
 def _check_value(key: str, value: Any) -> str | None:
+    for text in ([value] if isinstance(value, str) else value if isinstance(value, list) else []):
+        bad = XML_INVALID.search(text) if isinstance(text, str) else None
+        if bad:
+            return (f"contains the control character U+{ord(bad.group()):04X}, which XML cannot hold "
+                    "(delete it)")
     if key == "language" and not _BCP47.match(value):
         return f"is not a valid BCP 47 language tag: {value!r} (use e.g. \"en\", \"en-GB\", \"de\")"
     if key in ("subjects", "chapters", "partners"):
@@ -141,11 +188,25 @@ def _check_value(key: str, value: Any) -> str | None:
             bad = [v for v in value if not _SLUG.match(v)]
             if bad:
                 return f"names an invalid slug {bad[0]!r} (lowercase words joined by hyphens)"
-    if key == "date" and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+    if key == "date" and not _is_date(value):
         return f"must be a date such as \"2026-11-24\", not {value!r}"
+    if key == "series_index" and not (math.isfinite(value) and value >= 0):
+        return f"must be a number from 0 up, not {value}"
     if key == "download_base" and not re.match(r"^https?://\S+/$", value):
         return "must be an http(s) URL ending in /"
     return None
+
+
+def _is_date(value: str) -> bool:
+    """Tell whether *value* is a year, a year-month or a full date, as real calendar dates."""
+    if not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+        return False
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        datetime.date(*parts[:3])
+    except ValueError:
+        return False
+    return True
 
 
 def _type_name(value: Any) -> str:
@@ -155,7 +216,7 @@ def _type_name(value: Any) -> str:
 
 def _table_line(text: str, table: str) -> int | None:
     for number, line in enumerate(text.splitlines(), 1):
-        if line.strip() == f"[{table}]":
+        if line.split("#", 1)[0].replace(" ", "").replace("\t", "") == f"[{table}]":
             return number
     return None
 
@@ -179,6 +240,12 @@ def load_glossary(path: Path, report: Report) -> list[GlossaryTerm]:
             report.error(ConfigError(f"glossary term '{term.name}' is defined twice (first on line {seen[key]})",
                                      path, line))
             continue
+        twin = next((t for t in terms if t.slug == term.slug), None)
+        if twin is not None:
+            report.error(ConfigError(f"glossary terms '{twin.name}' and '{term.name}' would get the same id "
+                                     f"'{term.slug}'", path, line, hint="make the names differ in letters or "
+                                                                       "digits, not only in punctuation"))
+            continue
         seen[key] = line
         terms.append(term)
     for other in sorted(set(data) - {"term"}):
@@ -198,8 +265,16 @@ def _glossary_term(entry: Any, path: Path, line: int | None, report: Report) -> 
                                      hint="each [[term]] needs name = \"...\" and definition = \"...\""))
             return None
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-        report.error(ConfigError("term.aliases must be a list of strings", path, line))
+        report.error(ConfigError("term.aliases must be a list of strings", path, line,
+                                 hint='write aliases = ["...", "..."]'))
         return None
+    for text in (name, definition, *aliases):
+        bad = XML_INVALID.search(text)
+        if bad:
+            report.error(ConfigError(f"term {name.strip()!r} contains the control character "
+                                     f"U+{ord(bad.group()):04X}, which XML cannot hold", path, line,
+                                     hint="delete it"))
+            return None
     for key in sorted(set(entry) - {"name", "definition", "aliases"}):
         report.warn(f"unknown key 'term.{key}' is ignored", path, line, code="config-unknown-key")
     return GlossaryTerm(name.strip(), definition.strip(), tuple(a.strip() for a in aliases), line)

@@ -10,7 +10,7 @@ from ebooklib import epub
 
 from booklet import __version__
 from booklet.model import Metadata, RenderedBooklet
-from booklet.xhtml import SVG_NS, XHTML_NS, has_element
+from booklet.xhtml import MATHML_NS, SVG_NS, XHTML_NS, has_element
 
 IBOOKS_PREFIX = "ibooks: http://vocabulary.itunes.apple.com/rdf/ibooks/vocabulary-extensions-1.0/"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
@@ -86,6 +86,8 @@ def _page_properties(href: str, xhtml: str) -> list[str]:
         properties.append("scripted")
     if has_element(xhtml, "svg", SVG_NS):
         properties.append("svg")
+    if has_element(xhtml, "math", MATHML_NS):
+        properties.append("mathml")
     return properties
 
 

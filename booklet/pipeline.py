@@ -70,7 +70,12 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     results = _run(tasks, options.jobs, progress)
     pending = [r for r in results if r.ok and r.epub is not None and not r.cached]
     if options.validate and pending:
-        _validate(pending, options.strict)
+        try:
+            _validate(pending, options.strict)
+        except BaseException:          # no Java, interrupted: leave no temporary file behind
+            for result in pending:
+                result.epub.unlink(missing_ok=True)
+            raise
     for result in results:
         _finish(result, options, root)
     write_catalog(options.root.resolve(), options.out, results)
@@ -105,9 +110,10 @@ def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
     report = Report()
     cache = Cache(root / ".cache" / "booklet", enabled=use_cache)
     try:
-        booklet = read_booklet(root, slug, report)
+        # partial: go on to render despite read errors, so one run reports them all (render raises)
+        booklet = read_booklet(root, slug, report, partial=True)
         result.cache_key = booklet_inputs_hash(root, slug, booklet.meta.partners)
-        if not _reuse(result, cache, out, want_valid):
+        if report.errors or not _reuse(result, cache, out, want_valid):
             _render_and_package(result, booklet, report, cache, out)
     except BuildErrors as exc:
         result.errors.extend(exc.errors)

@@ -1,14 +1,15 @@
 """Read a booklet root: find the booklets, load their config, chapters and glossary."""
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
-from booklet.config import key_line, load_glossary, load_metadata, read_toml
+from booklet.config import XML_INVALID, key_line, load_glossary, load_metadata, read_toml
 from booklet.errors import ConfigError, ContentError, Report
 from booklet.model import Booklet, Chapter, PartnerInfo
 
-_TITLE = re.compile(r"^#(?!#)\s*(.+?)\s*#*\s*$")
+_TITLE = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -21,14 +22,19 @@ def find_slugs(root: Path) -> list[str]:
     return sorted(p.parent.name for p in chapters.glob("*/booklet.toml"))
 
 
-def read_booklet(root: Path, slug: str, report: Report) -> Booklet:
-    """Load one booklet's config, chapters and glossary; problems go to *report*."""
+def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -> Booklet:
+    """Load one booklet's config, chapters and glossary; problems go to *report*.
+
+    Raises them at the end, unless *partial*: then the caller gets what could be read (bad
+    config values replaced by placeholders, bad chapters left out) and must raise the
+    report's errors itself, after finding those of the later stages too.
+    """
     config_path = root / "chapters" / slug / "booklet.toml"
     if not config_path.is_file():
         raise ConfigError(f"no booklet named '{slug}'", root / "chapters" / slug,
                           hint=f"expected {config_path.relative_to(root)}; available: "
                                f"{', '.join(find_slugs(root)) or 'none'}")
-    meta = load_metadata(config_path, slug, report)
+    meta = load_metadata(config_path, slug, report, lenient=partial)
     booklet = Booklet(slug=slug, root=root, config_path=config_path, meta=meta)
     booklet.chapters = _read_chapters(booklet, report)
     glossary = booklet.source_dir / "glossary.toml"
@@ -36,14 +42,15 @@ def read_booklet(root: Path, slug: str, report: Report) -> Booklet:
         booklet.glossary_path = glossary
         booklet.glossary = load_glossary(glossary, report)
     booklet.partners = [_partner(root, slug, p, config_path, report) for p in meta.partners]
-    report.raise_if_errors()
+    if not partial:
+        report.raise_if_errors()
     return booklet
 
 
 def _chapter_paths(booklet: Booklet, report: Report) -> list[Path]:
     listed = booklet.meta.chapters
     if listed is None:
-        return sorted(booklet.source_dir.glob("*.md"))
+        return sorted(p for p in booklet.source_dir.glob("*.md") if p.is_file())
     text = booklet.config_path.read_text(encoding="utf-8")
     paths = []
     for name in listed:
@@ -52,13 +59,20 @@ def _chapter_paths(booklet: Booklet, report: Report) -> list[Path]:
             report.error(ConfigError(f"chapter path {name!r} leaves the booklet folder", booklet.config_path,
                                      key_line(text, "chapters", "booklet"), hint="list files inside chapters/"
                                      f"{booklet.slug}/"))
-        elif not path.is_file():
+        elif not _is_file(path):
             report.error(ConfigError(f"chapter {name!r} is listed but missing", booklet.config_path,
                                      key_line(text, "chapters", "booklet"),
                                      hint=f"create chapters/{booklet.slug}/{name} or remove it from the list"))
         else:
             paths.append(path)
     return paths
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:          # a name too long for the file system
+        return False
 
 
 def _read_chapters(booklet: Booklet, report: Report) -> list[Chapter]:
@@ -77,7 +91,11 @@ def _read_chapters(booklet: Booklet, report: Report) -> list[Chapter]:
 
 def read_chapter(path: Path, number: int) -> Chapter:
     """Read one Markdown chapter as strict UTF-8 and find its ``# `` title."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read the chapter: {exc.strerror or exc}", path,
+                           hint="check that it is a readable file") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -88,11 +106,39 @@ def read_chapter(path: Path, number: int) -> Chapter:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if not text.strip():
         raise ContentError("the chapter is empty", path, 1, hint="start it with a '# Title' line")
+    bad = XML_INVALID.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise ContentError(f"contains the control character U+{ord(bad.group()):04X}, which XHTML cannot hold",
+                           path, line, col, hint="delete it; it is often pasted in by accident")
     title, line = _find_title(text)
     if title is None:
         raise ContentError("the chapter has no title", path, 1,
                            hint="start it with a level-one heading such as '# Introduction'")
-    return Chapter(path=path, text=text, title=title, title_line=line, number=number)
+    shown = plain_title(title)
+    if not shown:
+        raise ContentError("the chapter's title has no text", path, line,
+                           hint="write the title after the #, e.g. '# Introduction'")
+    return Chapter(path=path, text=text, title=shown, title_line=line, number=number)
+
+
+def plain_title(source: str) -> str:
+    """The text a heading's Markdown source shows: ``Caf&eacute; *now*`` -> ``Café now``.
+
+    The nav, the NCX and ``<title>`` hold plain text, so they must not show Markdown syntax.
+    """
+    import markdown
+    from lxml import etree
+
+    from booklet.mdext.entities import replace_named_entities
+
+    html_text = replace_named_entities(markdown.markdown("# " + source, output_format="xhtml"))
+    try:
+        text = "".join(etree.fromstring(f"<div>{html_text}</div>").itertext())
+    except etree.XMLSyntaxError:
+        text = html.unescape(re.sub(r"<[^>]*>", "", html_text))
+    return " ".join(text.split())
 
 
 def _find_title(text: str) -> tuple[str | None, int]:
@@ -119,7 +165,13 @@ def _partner(root: Path, slug: str, partner: str, config_path: Path, report: Rep
         report.error(exc)
         table = {}
     own = read_toml(config_path)[0].get("booklet", {})
-    base = own.get("download_base")
+    base = own.get("download_base") if isinstance(own, dict) else None
     href = f"{base}{partner}.epub" if isinstance(base, str) else None
-    return PartnerInfo(partner, str(table.get("title", partner)), table.get("subtitle"),
-                       table.get("description"), href)
+    if not isinstance(table, dict):
+        table = {}      # the partner's own build reports its broken config
+
+    def text(key: str) -> str | None:
+        value = table.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() and not XML_INVALID.search(value) else None
+
+    return PartnerInfo(partner, text("title") or partner, text("subtitle"), text("description"), href)

@@ -83,7 +83,9 @@ def report(results: list[BookletResult]) -> None:
         if r.epub:
             print(f"built {r.epub}")
         else:
-            print(f"failed {r.slug}: {len(r.errors)} error(s)", file=sys.stderr)
+            why = f"{len(r.errors)} error(s)" if r.errors or not r.warnings else \
+                f"{len(r.warnings)} warning(s), which --strict treats as errors"
+            print(f"failed {r.slug}: {why}", file=sys.stderr)
 
 
 def _text(warning) -> str:

@@ -169,6 +169,7 @@ def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
     for issue in check_safety(tree, ctx.booklet.meta.allow_scripts):
         ctx.error(ContentError(issue.message, hint=issue.hint), issue.needle)
     _resolve_raw_images(ctx, tree)
+    _refuse_media_links(ctx, tree)
     # The title as readers see it: Markdown and entities in the heading already rendered.
     h1 = next(tree.iter("{http://www.w3.org/1999/xhtml}h1"), None)
     title = " ".join("".join(h1.itertext()).split()) if h1 is not None else chapter.title
@@ -182,6 +183,16 @@ def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
                 headings=list(ctx.headings))
     page.line_map = line_map(xhtml, chapter)
     return page
+
+
+def _refuse_media_links(ctx: ChapterContext, tree) -> None:
+    """A plain link to a video or audio file is not a valid EPUB hyperlink; only a video block plays one."""
+    for link in tree.iter("{http://www.w3.org/1999/xhtml}a"):
+        resource = ctx.assets.resources.get(link.get("href", ""))
+        if resource is not None and resource.media_type.startswith(("video/", "audio/")):
+            ctx.error(ContentError(f"a link to the media file {resource.href.split('/')[-1]!r} cannot be followed "
+                                   "in an EPUB", hint="put it in a !!! video block with a poster image"),
+                      resource.href.split("/")[-1])
 
 
 def _resolve_raw_images(ctx: ChapterContext, tree) -> None:

@@ -55,7 +55,7 @@ def test_wrong_type_names_line(tmp_path):
     path = write(tmp_path, '[booklet]\ntitle = "T"\nauthor = 3\nlanguage = "en"\n')
     with pytest.raises(ConfigError) as info:
         load_metadata(path, "x", Report())
-    assert str(info.value) == f"{path}:3: 'booklet.author' must be a string, not a number"
+    assert str(info.value) == f"{path}:3: 'booklet.author' must be a string, not a number (write author = \"...\")"
 
 
 @pytest.mark.parametrize("tag", ["english", "en_US", "e", "en-"])

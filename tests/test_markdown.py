@@ -6,7 +6,9 @@ import io
 from lxml import etree
 from PIL import Image
 
-from booklet.errors import Report
+import pytest
+
+from booklet.errors import ContentError, Report
 from booklet.reader import read_booklet
 from booklet.render import render_booklet
 from tests.conftest import make_root
@@ -120,3 +122,14 @@ def test_footnote_keeps_spaces_and_glossary_skips_notes(tmp_path):
     aside = tree.xpath("//h:aside[@id='fn-n']", namespaces=NS)[0]
     assert "".join(aside.itertext()).strip() == "1. About the PSIS and code here."
     assert not aside.xpath(".//h:a", namespaces=NS)
+
+
+def test_local_video_plays_and_plain_media_link_is_refused(tmp_path):
+    text = '# T\n\n!!! video "Clip"\n    ![Poster](pic.png)\n    [Play the clip](clip.mp4)\n'
+    tree, rendered = render(tmp_path, text, **{"images/demo/clip.mp4": b"\0\0\0\x18ftypmp42"})
+    video = tree.xpath("//h:video", namespaces=NS)[0]
+    assert video.get("src") == "images/clip.mp4" and video.get("poster") == "images/pic.png"
+    assert video.get("controls") == "controls"
+    assert any(r.media_type == "video/mp4" for r in rendered.resources)
+    with pytest.raises(ContentError, match="cannot be followed in an EPUB"):
+        render(tmp_path / "b", "# T\n\nSee [the clip](clip.mp4).\n", **{"images/demo/clip.mp4": b"x"})

@@ -144,6 +144,5 @@ class BlocksTreeprocessor(Treeprocessor):
         else:
             video = etree.SubElement(div, "video", {"controls": "controls", "poster": poster.get("src", ""),
                                                    "src": href, "preload": "none"})
-            video.text = None
-            fallback = etree.SubElement(video, "a", {"href": href})
-            fallback.text = label
+            # Fallback text only: a link to a media file is not a valid EPUB hyperlink (RSC-010).
+            video.text = f"{label}: this reading app cannot play video."

@@ -8,32 +8,16 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
-from markdown import Extension
-from markdown.treeprocessors import Treeprocessor
-
 from booklet.assets import is_remote
 from booklet.errors import ContentError
-from booklet.mdext.context import ChapterContext
+from booklet.mdext.context import ChapterExtension, ChapterTreeprocessor
 
 CALLOUTS = {"tip": "Tip", "caution": "Caution", "note": "Note", "partners": "Partners in crime"}
 KINDS = sorted([*CALLOUTS, "quiz", "gallery", "video"])
 _CHOICE = re.compile(r"^\s*\[( |x|X)\]\s*")
 
 
-class BlocksExtension(Extension):
-    def __init__(self, ctx: ChapterContext):
-        super().__init__()
-        self.ctx = ctx
-
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(BlocksTreeprocessor(md, self.ctx), "booklet-blocks", 6)
-
-
-class BlocksTreeprocessor(Treeprocessor):
-    def __init__(self, md, ctx: ChapterContext):
-        super().__init__(md)
-        self.ctx = ctx
-
+class BlocksTreeprocessor(ChapterTreeprocessor):
     def run(self, root: etree.Element) -> None:
         for div in list(root.iter("div")):
             classes = (div.get("class") or "").split()
@@ -146,3 +130,9 @@ class BlocksTreeprocessor(Treeprocessor):
                                                    "src": href, "preload": "none"})
             # Fallback text only: a link to a media file is not a valid EPUB hyperlink (RSC-010).
             video.text = f"{label}: this reading app cannot play video."
+
+
+class BlocksExtension(ChapterExtension):
+    processor = BlocksTreeprocessor
+    name = "booklet-blocks"
+    priority = 6

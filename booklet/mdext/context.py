@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markdown import Extension
+from markdown.treeprocessors import Treeprocessor
+
 from booklet.assets import AssetStore
 from booklet.errors import ContentError, Report
 from booklet.ids import IdAllocator
@@ -46,3 +49,26 @@ class ChapterContext:
 
     def warn(self, message: str, needle: str = "", hint: str | None = None, code: str | None = None) -> None:
         self.report.warn(message, self.chapter.path, self.line_of(needle), hint=hint, code=code)
+
+
+class ChapterTreeprocessor(Treeprocessor):
+    """A tree processor that reports into its chapter's context."""
+
+    def __init__(self, md, ctx: ChapterContext):
+        super().__init__(md)
+        self.ctx = ctx
+
+
+class ChapterExtension(Extension):
+    """Register one ChapterTreeprocessor under a name and a priority (higher runs first)."""
+
+    processor: type[ChapterTreeprocessor]
+    name: str
+    priority: int
+
+    def __init__(self, ctx: ChapterContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(self.processor(md, self.ctx), self.name, self.priority)

@@ -3,29 +3,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as etree
 
-from markdown import Extension
-from markdown.treeprocessors import Treeprocessor
-
-from booklet.mdext.context import ChapterContext
+from booklet.mdext.context import ChapterExtension, ChapterTreeprocessor
 
 
-class EpubFootnotesExtension(Extension):
-    """Rewrite Python-Markdown's footnotes into the markup Apple Books shows as popovers."""
-
-    def __init__(self, ctx: ChapterContext):
-        super().__init__()
-        self.ctx = ctx
-
-    def extendMarkdown(self, md):
-        # After the footnotes extension's own tree processors (50 and 15) and the inline pass.
-        md.treeprocessors.register(EpubFootnotes(md, self.ctx), "booklet-footnotes", 3)
-
-
-class EpubFootnotes(Treeprocessor):
-    def __init__(self, md, ctx: ChapterContext):
-        super().__init__(md)
-        self.ctx = ctx
-
+class EpubFootnotes(ChapterTreeprocessor):
     def run(self, root: etree.Element) -> None:
         self.number = 1
         for sup in root.iter("sup"):
@@ -80,3 +61,12 @@ class EpubFootnotes(Treeprocessor):
 
 def _drop_nbsp(text: str | None) -> str | None:
     return text[:-1] if text and text.endswith("\u00a0") else text
+
+
+class EpubFootnotesExtension(ChapterExtension):
+    """Rewrite Python-Markdown's footnotes into the markup Apple Books shows as popovers."""
+
+    # After the footnotes extension's own tree processors (50 and 15) and the inline pass.
+    processor = EpubFootnotes
+    name = "booklet-footnotes"
+    priority = 3

@@ -4,10 +4,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
-from markdown import Extension
-from markdown.treeprocessors import Treeprocessor
-
-from booklet.mdext.context import ChapterContext
+from booklet.mdext.context import ChapterExtension, ChapterTreeprocessor
 from booklet.model import GlossaryTerm
 
 # Text inside these is never linked: headings, links, code, captions and figure keys.
@@ -22,21 +19,7 @@ def term_pattern(term: GlossaryTerm) -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
 
 
-class GlossaryExtension(Extension):
-    def __init__(self, ctx: ChapterContext):
-        super().__init__()
-        self.ctx = ctx
-
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(GlossaryTreeprocessor(md, self.ctx), "booklet-glossary", 5)
-
-
-class GlossaryTreeprocessor(Treeprocessor):
-    def __init__(self, md, ctx: ChapterContext):
-        super().__init__(md)
-        self.ctx = ctx
-        self.used: set[str] = set()
-
+class GlossaryTreeprocessor(ChapterTreeprocessor):
     def run(self, root: etree.Element) -> None:
         for term in self.ctx.booklet.glossary:
             pattern = term_pattern(term)
@@ -85,3 +68,9 @@ class GlossaryTreeprocessor(Treeprocessor):
         etree.SubElement(para, "dfn").text = term.name
         etree.SubElement(para, "span").text = f": {term.definition}"
         return aside
+
+
+class GlossaryExtension(ChapterExtension):
+    processor = GlossaryTreeprocessor
+    name = "booklet-glossary"
+    priority = 5

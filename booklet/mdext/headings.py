@@ -5,11 +5,10 @@ import html
 import re
 import xml.etree.ElementTree as etree
 
-from markdown import Extension, util
-from markdown.treeprocessors import Treeprocessor
+from markdown import util
 
 from booklet.ids import slugify
-from booklet.mdext.context import ChapterContext
+from booklet.mdext.context import ChapterExtension, ChapterTreeprocessor
 
 LEVELS = {f"h{n}": n for n in range(1, 7)}
 
@@ -33,20 +32,7 @@ def plain_text(md, text: str) -> str:
     return re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
 
 
-class HeadingIdsExtension(Extension):
-    def __init__(self, ctx: ChapterContext):
-        super().__init__()
-        self.ctx = ctx
-
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(HeadingIds(md, self.ctx), "booklet-headings", 2)
-
-
-class HeadingIds(Treeprocessor):
-    def __init__(self, md, ctx: ChapterContext):
-        super().__init__(md)
-        self.ctx = ctx
-
+class HeadingIds(ChapterTreeprocessor):
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
             level = LEVELS.get(element.tag)
@@ -58,3 +44,9 @@ class HeadingIds(Treeprocessor):
             element.set("id", ident)
             if text:          # a heading without text (an image, say) cannot be a nav entry
                 self.ctx.headings.append((level, ident, text))
+
+
+class HeadingIdsExtension(ChapterExtension):
+    processor = HeadingIds
+    name = "booklet-headings"
+    priority = 2

@@ -5,32 +5,14 @@ import xml.etree.ElementTree as etree
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from markdown import Extension
-from markdown.treeprocessors import Treeprocessor
-
 from booklet.assets import MEDIA_TYPES, is_remote
 from booklet.errors import BookletError, BuildErrors, ContentError
-from booklet.mdext.context import ChapterContext
+from booklet.mdext.context import ChapterExtension, ChapterTreeprocessor
 
 FIGURE_SUFFIX = ".toml"
 
 
-class ImagesExtension(Extension):
-    """Turn images into EPUB resources and stand-alone images into figures."""
-
-    def __init__(self, ctx: ChapterContext):
-        super().__init__()
-        self.ctx = ctx
-
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(ImageTreeprocessor(md, self.ctx), "booklet-images", 7)
-
-
-class ImageTreeprocessor(Treeprocessor):
-    def __init__(self, md, ctx: ChapterContext):
-        super().__init__(md)
-        self.ctx = ctx
-
+class ImageTreeprocessor(ChapterTreeprocessor):
     def run(self, root: etree.Element) -> None:
         parents = {child: parent for parent in root.iter() for child in parent}
         for img in list(root.iter("img")):
@@ -126,3 +108,11 @@ def _render(path: Path):
 
     fig = load_figure(path)
     return fig, render_figure(fig)
+
+
+class ImagesExtension(ChapterExtension):
+    """Turn images into EPUB resources and stand-alone images into figures."""
+
+    processor = ImageTreeprocessor
+    name = "booklet-images"
+    priority = 7

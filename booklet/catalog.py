@@ -19,6 +19,8 @@ from urllib.parse import unquote
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
+from booklet.cache import Cache
+from booklet.cache import key as cache_key
 from booklet.errors import BookletError, ContentError, Problem
 from booklet.reader import find_slugs
 from booklet.theme import make_environment, render_template
@@ -95,7 +97,7 @@ def read_entries(root: Path, out: Path, results=()) -> list[Entry]:
         if not epub.is_file():
             continue
         try:
-            entries.append(read_entry(epub, out))
+            entries.append(read_entry(epub, out, Cache(root / ".cache" / "booklet")))
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ContentError) as exc:
             # A damaged leftover must not stop the catalog; say so beside the build's warnings.
             _warn(results, slug, f"{epub.name} left out of the catalog: {exc}", epub)
@@ -113,7 +115,7 @@ def _warn(results, slug: str, message: str, path: Path) -> None:
             result.warnings.append(Problem(message, path))
 
 
-def read_entry(epub: Path, out: Path) -> Entry:
+def read_entry(epub: Path, out: Path, cache: Cache | None = None) -> Entry:
     """Read one EPUB's metadata, chapter titles and cover; write its thumbnail into *out*."""
     with zipfile.ZipFile(epub) as archive:
         opf_path = _opf_path(archive)
@@ -128,7 +130,7 @@ def read_entry(epub: Path, out: Path) -> Entry:
             meta["modified"] = _zip_time(archive.getinfo(opf_path))
     slug = epub.stem
     entry = Entry(slug=slug, href=epub.name, size=epub.stat().st_size, chapters=chapters, **meta)
-    thumb = make_thumbnail(cover_data) if cover_data else None
+    thumb = _cached_thumbnail(cover_data, cache) if cover_data else None
     if thumb is None:
         return entry
     data, size = thumb
@@ -257,6 +259,18 @@ def _is_matter(archive: zipfile.ZipFile, path: str) -> bool:
     body = etree.fromstring(archive.read(path)).find("x:body", NS)
     kinds = set(body.get(_EPUB_TYPE_ATTR, "").split()) if body is not None else set()
     return bool(kinds & _MATTER)
+
+
+def _cached_thumbnail(data: bytes, cache: Cache | None):
+    """Make a thumbnail once per distinct cover: a catalog rebuild must not redo them all."""
+    if cache is None:
+        return make_thumbnail(data)
+    ident = cache_key(data)
+    thumb = cache.get("thumbnail", ident)
+    if thumb is None:
+        thumb = make_thumbnail(data)
+        cache.put("thumbnail", ident, thumb)
+    return thumb
 
 
 def make_thumbnail(data: bytes) -> tuple[bytes, tuple[int, int]] | None:

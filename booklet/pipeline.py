@@ -17,6 +17,7 @@ from typing import Callable
 from booklet.cache import Cache, booklet_inputs_hash, file_sha256
 from booklet.catalog import write_catalog
 from booklet.errors import BookletError, BuildErrors, Report, ValidationError
+from booklet.lint.sourcemap import write_source_map
 from booklet.package import write_epub
 from booklet.reader import find_slugs, read_booklet
 from booklet.render import render_booklet
@@ -71,7 +72,7 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     pending = [r for r in results if r.ok and r.epub is not None and not r.cached]
     if options.validate and pending:
         try:
-            _validate(pending, options.strict)
+            _validate(pending, options.strict, root)
         except BaseException:          # no Java, interrupted: leave no temporary file behind
             for result in pending:
                 result.epub.unlink(missing_ok=True)
@@ -154,8 +155,9 @@ def _render_and_package(result: BookletResult, booklet, report: Report, cache: C
     result.glossary_used = frozenset(rendered.glossary_used)
 
 
-def _validate(results: list[BookletResult], strict: bool) -> None:
-    """Run EPUBCheck once over every new EPUB; errors (and with strict, warnings) fail."""
+def _validate(results: list[BookletResult], strict: bool, root: Path | None = None) -> None:
+    """Run EPUBCheck once over every new EPUB, then booklet lint; errors (and with strict, warnings) fail."""
+    from booklet.lint.build import lint_build
     from booklet.validate import map_to_source, run_epubcheck
 
     started = time.perf_counter()
@@ -174,6 +176,7 @@ def _validate(results: list[BookletResult], strict: bool) -> None:
                 message.source_line if message.source_path else message.line, code=message.id))
         result.validation = "failed" if failing else (
             f"{len(check.warnings)} warnings" if check.warnings else "valid")
+        lint_build(result, root, strict)   # findings mapped to the source as EPUBCheck's are
 
 
 def source_map(rendered) -> dict:
@@ -213,6 +216,7 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path) -> None:
     os.chmod(result.epub, 0o644)
     os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
     result.epub, result.size = final, final.stat().st_size
+    write_source_map(final, root, result.slug, result.source_map)   # for `booklet validate` later
     Cache(root / ".cache" / "booklet", enabled=options.cache).put("booklet", result.cache_key, {
         "sha256": file_sha256(final), "validation": result.validation, "chapters": result.chapters,
         "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,

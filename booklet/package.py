@@ -37,6 +37,11 @@ class _Writer(epub.EpubWriter):
         super().__init__(name, book, {"mtime": modified, "epub2_guide": False})
         self.modified = modified
 
+    def _write_opf_file(self, root):
+        # Ace's epub-lang: the package element names the language too, not only dc:language.
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.get_metadata("DC", "language")[0][0])
+        super()._write_opf_file(root)
+
     def write(self):
         _FixedTimeZip.date_time = self.modified.timetuple()[:6]
         with _FixedTimeZip(self.file_name, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as self.out:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from booklet.theme import make_environment, render_template, theme_file
 from booklet.xhtml import check_safety, parse_fragment
 
 _TAGS = re.compile(r"<[^>]+>")
+_ALT = re.compile(r'<img [^>]*alt="([^"]{4,})"')
 STYLESHEET = "style.css"
 QUIZ_SCRIPT = "quiz.js"
 FONT_FILES = ("fonts/Lato-Regular.ttf", "fonts/Lato-Bold.ttf", "fonts/NotoSerif-Regular.ttf",
@@ -219,7 +221,10 @@ def line_map(xhtml: str, chapter: Chapter) -> list[tuple[int, int]]:
     for number, line in enumerate(xhtml.splitlines(), 1):
         if "<body" in line:
             in_body = True
-        text = " ".join(_TAGS.sub(" ", line).split())[:24]
+        text = " ".join(html.unescape(_TAGS.sub(" ", line)).split())[:24]
+        if len(text) < 4 and (alt := _ALT.search(line)):
+            # A line holding only an image: its alt text is what the Markdown line has.
+            text = " ".join(html.unescape(alt.group(1)).split())[:24]
         if not in_body or len(text) < 4:
             continue
         for index in range(cursor, len(source)):

@@ -133,3 +133,12 @@ def test_local_video_plays_and_plain_media_link_is_refused(tmp_path):
     assert any(r.media_type == "video/mp4" for r in rendered.resources)
     with pytest.raises(ContentError, match="cannot be followed in an EPUB"):
         render(tmp_path / "b", "# T\n\nSee [the clip](clip.mp4).\n", **{"images/demo/clip.mp4": b"x"})
+
+
+def test_line_map_points_at_markdown_lines(tmp_path):
+    text = "# Title\n\nFirst paragraph here.\n\n![A red box](pic.png)\n\n## Next & last\n\nSecond one.\n"
+    _, rendered = render(tmp_path, text)
+    page = next(p for p in rendered.pages if p.kind == "chapter")
+    lines = page.xhtml.splitlines()
+    mapped = {lines[x - 1].strip()[:12]: md for x, md in page.line_map}
+    assert sorted(mapped.values()) == [1, 3, 5, 7, 9]

@@ -95,7 +95,8 @@ class BlocksTreeprocessor(ChapterTreeprocessor):
         div.clear()
         label = caption if caption and caption != "Gallery" else "Gallery"
         div.attrib.update({"class": "gallery", "role": "group", "aria-label": label})
-        strip = etree.SubElement(div, "div", {"class": "gallery-strip"})
+        # Focusable, so the row can be scrolled from a keyboard too (Ace: scrollable-region-focusable).
+        strip = etree.SubElement(div, "div", {"class": "gallery-strip", "tabindex": "0"})
         for img in images:
             item = etree.SubElement(strip, "figure", {"class": "gallery-item"})
             title = img.attrib.pop("title", None)

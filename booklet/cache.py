@@ -62,17 +62,21 @@ def booklet_inputs_hash(root: Path, slug: str, partners: tuple[str, ...] = ()) -
 
 
 class Cache:
-    """Pickled entries under ``<root>/.cache/booklet``; a miss is None, never an error."""
+    """Pickled entries under ``<root>/.cache/booklet``; a miss is None, never an error.
 
-    def __init__(self, folder: Path, enabled: bool = True):
+    With ``read=False`` (``--no-cache``) nothing is reused but results are still stored,
+    so the build after a clean one is quick again.
+    """
+
+    def __init__(self, folder: Path, read: bool = True):
         self.folder = folder
-        self.enabled = enabled
+        self.read = read
 
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / f"{key}.pickle"
 
     def get(self, kind: str, key: str):
-        if not self.enabled:
+        if not self.read:
             return None
         try:
             with open(self._path(kind, key), "rb") as handle:
@@ -81,14 +85,15 @@ class Cache:
             return None
 
     def put(self, kind: str, key: str, value) -> None:
-        if not self.enabled:
-            return
         path = self._path(kind, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, path)
+        except OSError:
+            pass      # a read-only or full disk costs speed next time, never the build
 
 
 def key(*parts: str | bytes) -> str:

@@ -109,7 +109,7 @@ def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
     started = time.perf_counter()
     result = BookletResult(slug)
     report = Report()
-    cache = Cache(root / ".cache" / "booklet", enabled=use_cache)
+    cache = Cache(root / ".cache" / "booklet", read=use_cache)
     try:
         # partial: go on to render despite read errors, so one run reports them all (render raises)
         booklet = read_booklet(root, slug, report, partial=True)
@@ -217,7 +217,7 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path) -> None:
     os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
     result.epub, result.size = final, final.stat().st_size
     write_source_map(final, root, result.slug, result.source_map)   # for `booklet validate` later
-    Cache(root / ".cache" / "booklet", enabled=options.cache).put("booklet", result.cache_key, {
+    Cache(root / ".cache" / "booklet").put("booklet", result.cache_key, {
         "sha256": file_sha256(final), "validation": result.validation, "chapters": result.chapters,
         "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,
         "glossary_used": result.glossary_used})

@@ -259,6 +259,13 @@ def _thick_line(draw: ImageDraw.ImageDraw, a, b, width: float, fill) -> None:
         draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
 
 
+def _composite(canvas: Image.Image, layer: Image.Image) -> None:
+    """Alpha-composite *layer* onto *canvas*, touching only the part where it has pixels."""
+    box = layer.getbbox()
+    if box:
+        canvas.alpha_composite(layer, dest=box[:2], source=box)
+
+
 def _draw_zones(canvas: Image.Image, fig: Figure, unit: float) -> None:
     size = canvas.size
     essential = [z for z in fig.zones if z.kind == "essential"]
@@ -301,19 +308,22 @@ def _draw_zones(canvas: Image.Image, fig: Figure, unit: float) -> None:
                                      fill=ZONE_RED + (255,))
                     col += 1
                 row += 1
-        canvas.alpha_composite(layer)
+        _composite(canvas, layer)
 
     if essential:
-        fill = Image.new("RGBA", size, ZONE_RED + (0,))
-        fill.putalpha(ess_mask.point(lambda v: v * ESSENTIAL_ALPHA // 255))
-        canvas.alpha_composite(fill)
+        box = ess_mask.getbbox()
+        if box:
+            # Only the zones' bounding box: full-canvas layers at 2x cost more than the drawing.
+            fill = Image.new("RGBA", (box[2] - box[0], box[3] - box[1]), ZONE_RED + (0,))
+            fill.putalpha(ess_mask.crop(box).point(lambda v: v * ESSENTIAL_ALPHA // 255))
+            canvas.alpha_composite(fill, dest=box[:2])
         layer = Image.new("RGBA", size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)
         for z in essential:
             pts = [_px(p, size) for p in z.points]
             draw.line(pts + [pts[0]], fill=ESSENTIAL_EDGE, width=max(1, round(2.5 * unit)),
                       joint="curve")
-        canvas.alpha_composite(layer)
+        _composite(canvas, layer)
 
 
 def _draw_callouts(canvas: Image.Image, fig: Figure, unit: float) -> None:
@@ -336,7 +346,7 @@ def _draw_callouts(canvas: Image.Image, fig: Figure, unit: float) -> None:
                 _thick_line(draw, a, geo["line_end"], 3 * unit, LEADER_INK + (255,))
                 r = 5.5 * unit
                 draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=LEADER_INK + (255,))
-    canvas.alpha_composite(layer)
+    _composite(canvas, layer)
 
 
 def _draw_x(draw: ImageDraw.ImageDraw, x: float, y: float, arm: float, width: float, fill) -> None:
@@ -357,7 +367,7 @@ def _draw_markers(canvas: Image.Image, fig: Figure, unit: float) -> None:
     for m in fig.markers:
         x, y = _px((m.x, m.y), canvas.size)
         _draw_x(draw, x, y, arm, width, MARKER_INK + (255,))
-    canvas.alpha_composite(layer)
+    _composite(canvas, layer)
 
 
 def _draw_legend(canvas: Image.Image, fig: Figure, unit: float) -> None:
@@ -385,7 +395,7 @@ def _draw_legend(canvas: Image.Image, fig: Figure, unit: float) -> None:
     draw.rounded_rectangle([left, top, left + box_w, top + box_h], radius=14 * unit,
                            fill=(255, 255, 255, 235), outline=(150, 150, 150, 255),
                            width=max(1, round(2 * unit)))
-    canvas.alpha_composite(layer)
+    _composite(canvas, layer)
     draw = ImageDraw.Draw(canvas)
     for i, (kind, text) in enumerate(entries):
         sx = left + pad

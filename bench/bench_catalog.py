@@ -19,7 +19,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -67,7 +66,7 @@ def chapter(rng: random.Random, number: int, figure: str | None) -> str:
     return "\n".join(parts + notes) + "\n"
 
 
-def make_catalog(root: Path, pandoc_root: Path, books: int, chapters: int, rendered: dict[str, Path]) -> None:
+def make_catalog(root: Path, pandoc_root: Path, books: int, chapters: int) -> None:
     """Write N booklets for booklet, and the same Markdown with rendered images for pandoc."""
     rng = random.Random(books * 1000 + chapters)
     glossary = "\n".join(f'[[term]]\nname = "{t}"\ndefinition = "{t} explained in one plain sentence."\n'
@@ -81,28 +80,32 @@ def make_catalog(root: Path, pandoc_root: Path, books: int, chapters: int, rende
         (src / "booklet.toml").write_text(f'[booklet]\ntitle = "Muscle {b}"\nauthor = "Bench"\nlanguage = "en"\n'
                                           f'date = "2026-11-24"\n')
         (src / "glossary.toml").write_text(glossary)
-        for name in FIGURES:
-            shutil.copy(REPO / "images" / "gluteus-medius" / f"{name}.toml", img)
-            shutil.copy(rendered[name], pan / rendered[name].name)
+        rendered_names: dict[str, str] = {}
         shutil.copy(REPO / "images" / "gluteus-medius" / "posterior-pelvis.png", img)
+        for name in FIGURES:
+            # Each booklet gets its own figures (markers nudged), as a real catalog would,
+            # so no tool can reuse one booklet's figure for another.
+            text = (REPO / "images" / "gluteus-medius" / f"{name}.toml").read_text()
+            text = re.sub(r"^(x = )([\d.]+)", lambda m: f"{m.group(1)}{min(0.99, float(m.group(2)) + 0.0005 * b):.4f}",
+                          text, flags=re.M)
+            (img / f"{name}.toml").write_text(text)
+            rendered_path = render_one(img / f"{name}.toml", pan)
+            rendered_names[name] = rendered_path.name
         for c in range(chapters):
             text = chapter(rng, c + 1, FIGURES[c % len(FIGURES)] if c < 2 else None)
             (src / f"{c + 1:02d}-chapter.md").write_text(text)
-            pandoc_text = re.sub(r"\]\(([\w-]+)\.toml", lambda m: f"]({rendered[m.group(1)].name}", text)
+            pandoc_text = re.sub(r"\]\(([\w-]+)\.toml", lambda m: f"]({rendered_names[m.group(1)]}", text)
             (pan / f"{c + 1:02d}-chapter.md").write_text(pandoc_text.replace("[^n", f"[^c{c}n"))
 
 
-def render_figures(folder: Path) -> dict[str, Path]:
-    """Render the bench's figure files once, so pandoc gets the very same images."""
+def render_one(figure: Path, folder: Path) -> Path:
+    """Render a figure file once with booklet, so pandoc gets the very same image."""
     from booklet.figures import load_figure, render_figure
 
-    rendered = {}
-    for name in FIGURES:
-        image = render_figure(load_figure(REPO / "images" / "gluteus-medius" / f"{name}.toml"))
-        path = folder / f"{name}.{image.ext}"
-        path.write_bytes(image.data)
-        rendered[name] = path
-    return rendered
+    image = render_figure(load_figure(figure))
+    path = folder / f"{figure.stem}.{image.ext}"
+    path.write_bytes(image.data)
+    return path
 
 
 def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
@@ -139,10 +142,10 @@ def booklet_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "booklet", *args]
 
 
-def measure(n: int, chapters: int, runs: int, pandoc: str, work: Path, rendered, jobs: int,
+def measure(n: int, chapters: int, runs: int, pandoc: str, work: Path, jobs: int,
             validate: bool) -> dict:
     root, pandoc_root = work / f"n{n}" / "root", work / f"n{n}" / "pandoc"
-    make_catalog(root, pandoc_root, n, chapters, rendered)
+    make_catalog(root, pandoc_root, n, chapters)
     out = root / "dist"
     build = booklet_cmd("build", "--root", str(root), "--out", str(out), "--no-validate", "-j", str(jobs))
     clean, pan, nochange, edit = [], [], [], []
@@ -204,9 +207,8 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="booklet-bench-") as tmp:
         work = Path(tmp)
-        rendered = render_figures(work)
         for n in (int(s) for s in args.sizes.split(",")):
-            result = measure(n, args.chapters, args.runs, pandoc, work, rendered, args.jobs,
+            result = measure(n, args.chapters, args.runs, pandoc, work, args.jobs,
                              validate=n in (1, args.validate_size))
             results.append(result)
             print(json.dumps(result), flush=True)

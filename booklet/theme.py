@@ -6,6 +6,7 @@ wheel as ``booklet/templates``).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -34,7 +35,16 @@ def template_dirs(root: Path) -> list[Path]:
 
 
 def make_environment(root: Path) -> jinja2.Environment:
-    """Return a Jinja2 environment with autoescaping on and undefined names as errors."""
+    """Return a Jinja2 environment with autoescaping on and undefined names as errors.
+
+    One per root and process, so a worker building many booklets compiles each template once
+    (Jinja2's auto_reload still notices an edited template).
+    """
+    return _environment(root.resolve())
+
+
+@lru_cache(maxsize=8)
+def _environment(root: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
         autoescape=True,

@@ -153,7 +153,9 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
         key.append(f'<dt class="key-labels">Labelled on the figure</dt><dd>{names}</dd>')
 
     parts = [f'<figure class="tp-figure" id="{id_prefix}">',
-             '<div class="tp-figure-media">',
+             # At most 88% of the screen's height, so a figure and its legend fit one page in
+             # landscape too; clamping the box, not the image, keeps the overlay aligned.
+             f'<div class="tp-figure-media" style="max-width:calc(88vh * {width / height:.4f})">',
              f'<img src="{_attr(image_href)}" alt="{_attr(alt)}" width="{width}" height="{height}"/>']
     if taps:
         parts.append('<div class="tp-taps">' + "".join(taps) + "</div>")

@@ -16,7 +16,7 @@ from typing import Callable
 
 from booklet.cache import Cache, booklet_inputs_hash, file_sha256
 from booklet.catalog import write_catalog
-from booklet.errors import BookletError, BuildErrors, Report, ValidationError
+from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
 from booklet.lint.sourcemap import write_source_map
 from booklet.package import write_epub
 from booklet.reader import find_slugs, read_booklet
@@ -65,6 +65,8 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     if not slugs:
         raise BookletError("no booklets found", root / "chapters",
                            hint="each booklet is a folder chapters/<slug>/ with a booklet.toml")
+    if options.validate:
+        _check_java()
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs]
@@ -81,6 +83,17 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
         _finish(result, options, root)
     write_catalog(options.root.resolve(), options.out, results)
     return results
+
+
+def _check_java() -> None:
+    """Fail before any work when validation cannot run, and say how to go on without it."""
+    from booklet.validation import find_java
+
+    try:
+        find_java()
+    except EnvironmentProblem as exc:
+        exc.hint = f"{exc.hint}; or build without validation: --no-validate"
+        raise
 
 
 def _run(tasks: list[tuple], jobs: int | None, progress) -> list[BookletResult]:

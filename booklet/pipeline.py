@@ -200,6 +200,12 @@ def source_map(rendered) -> dict:
         if page.source is not None:
             mapping[f"EPUB/{page.href}"] = {"source": _rel(page.source, root),
                                             "lines": [list(p) for p in page.line_map]}
+    for resource in rendered.resources:
+        # Images copied from the booklet, figures rendered from their .toml, the author's cover.
+        if resource.source is not None and resource.source.is_relative_to(root):
+            mapping[f"EPUB/{resource.href}"] = {"source": _rel(resource.source, root)}
+        elif "cover-image" in resource.properties:
+            mapping[f"EPUB/{resource.href}"] = {"source": _rel(rendered.booklet.config_path, root)}
     return mapping
 
 

@@ -119,3 +119,13 @@ def test_rebuild_is_byte_identical(shipped_epubs, tmp_path):
                           for s in SHIPPED))
     digests.add(tuple(hashlib.sha256(shipped_epubs[s].read_bytes()).hexdigest() for s in SHIPPED))
     assert len(digests) == 1
+
+
+def test_source_map_names_every_generated_file(shipped_build):
+    mapping = shipped_build["gluteus-medius"].source_map
+    assert mapping["EPUB/content.opf"]["source"] == "chapters/gluteus-medius/booklet.toml"
+    assert mapping["EPUB/chapter-04.xhtml"]["source"] == "chapters/gluteus-medius/04-trigger-points.md"
+    assert mapping["EPUB/chapter-04.xhtml"]["lines"]
+    assert mapping["EPUB/images/overview.png"]["source"] == "images/gluteus-medius/overview.toml"
+    assert mapping["EPUB/images/ball-wall.png"]["source"] == "images/gluteus-medius/ball-wall.png"
+    assert mapping["EPUB/images/cover.png"]["source"] == "chapters/gluteus-medius/booklet.toml"

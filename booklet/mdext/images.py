@@ -67,7 +67,7 @@ class ImageTreeprocessor(ChapterTreeprocessor):
         for warning in getattr(fig, "warnings", []):
             self.ctx.report.warn(str(warning))   # already "<figure file>:<line>: ..."
         resource = self.ctx.assets.add_bytes(f"{path.stem}.{rendered.ext}", rendered.data, rendered.media_type,
-                                             source=None)
+                                             source=path)   # findings in the image point at the figure file
         self.ctx.figures_used.add(path.resolve())
         self.ctx.figure_count += 1
         prefix = self.ctx.ids.unique(f"fig-{path.stem}")

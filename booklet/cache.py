@@ -51,6 +51,15 @@ def templates_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
+def assets_hash(root: Path, slug: str) -> str:
+    """Hash a booklet's images and the non-text files beside its chapters (what figures and images use)."""
+    digest = hashlib.sha256()
+    source = root / "chapters" / slug
+    _hash_files(digest, _tree(root / "images" / slug)
+                + [p for p in _tree(source) if p.suffix not in (".md", ".toml")])
+    return digest.hexdigest()
+
+
 def booklet_inputs_hash(root: Path, slug: str, partners: tuple[str, ...] = ()) -> str:
     """Hash everything one booklet is built from: its sources, images, partners' configs, templates."""
     digest = hashlib.sha256()

@@ -1,7 +1,6 @@
 """Render a booklet: Markdown chapters, front and back matter, nav and NCX, through Jinja2."""
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 import re
@@ -14,7 +13,7 @@ from markupsafe import Markup
 
 from booklet import __version__
 from booklet.assets import AssetStore
-from booklet.cache import Cache, templates_hash, tool_hash
+from booklet.cache import Cache, assets_hash, templates_hash, tool_hash
 from booklet.cache import key as cache_key
 from booklet.cover import cover_resource
 from booklet.errors import ContentError, Report
@@ -104,23 +103,12 @@ class ChapterStats:
 
 def _chapters_key(booklet: Booklet) -> str:
     """Hash what every chapter's rendering depends on besides its own text."""
-    parts = [tool_hash(), templates_hash(booklet.root), booklet_inputs_hash_images(booklet)]
+    parts = [tool_hash(), templates_hash(booklet.root), assets_hash(booklet.root, booklet.slug)]
     parts += [booklet.config_path.read_bytes()]
     if booklet.glossary_path is not None:
         parts.append(booklet.glossary_path.read_bytes())
     parts += [f"{c.path.name}\0{c.title}\0{c.number}" for c in booklet.chapters]
     return cache_key(*parts)
-
-
-def booklet_inputs_hash_images(booklet: Booklet) -> str:
-    digest = hashlib.sha256()
-    if booklet.image_dir.is_dir():
-        for path in sorted(p for p in booklet.image_dir.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(booklet.image_dir)).encode() + b"\0" + path.read_bytes())
-    for path in sorted(booklet.source_dir.rglob("*")):
-        if path.is_file() and path.suffix not in (".md", ".toml"):
-            digest.update(str(path.relative_to(booklet.source_dir)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def _prefetch_figures(jobs: FigureJobs, assets: AssetStore, chapters: list[Chapter]) -> None:

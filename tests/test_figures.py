@@ -364,8 +364,8 @@ def test_malformed_toml(tmp_path):
     path = write_figure(tmp_path, 'base = "base.png"\n[[marker]]\nx = 0.4\ny = \n')
     with pytest.raises(ConfigError) as err:
         load_figure(path)
-    assert str(err.value) == (f"{path}:4:5: invalid TOML: Invalid value "
-                              "(see docs/figures.md for the figure file format)")
+    assert str(err.value) == (f"{path}:4:5: invalid TOML: invalid value "
+                              '(quote text as "...", write lists as [..., ...])')
     assert (err.value.line, err.value.col) == (4, 5)
 
 
@@ -382,7 +382,7 @@ def test_not_utf8(tmp_path):
     path.write_bytes(b'base = "base.png"\ntitle = "\xff"\n')
     with pytest.raises(ConfigError) as err:
         load_figure(path)
-    assert str(err.value) == f"{path}:2: figure file is not UTF-8 text"
+    assert str(err.value) == f"{path}:2:10: not valid UTF-8 (byte 0xff) (save the file as UTF-8)"
 
 
 def test_several_errors_reported_together(tmp_path):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 import warnings
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from booklet.config import read_toml
 from booklet.errors import BuildErrors, ConfigError, Problem
 
 from .model import (
@@ -360,45 +360,14 @@ def _check_base(check: _Checker, data: dict) -> tuple[Path, str, tuple[int, int]
 # load_figure
 # --------------------------------------------------------------------------------------
 
-_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
-
-
-def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
-    message = str(exc)
-    line = col = None
-    match = _TOML_POS_RE.search(message)
-    if match:
-        line, col = int(match.group(1)), int(match.group(2))
-        message = message[:match.start()]
-    else:
-        match = _TOML_END_RE.search(message)
-        if match:
-            message = message[:match.start()]
-            line = max(1, len(text.splitlines()))
-    return ConfigError(f"invalid TOML: {message}", path=path, line=line, col=col,
-                       hint="see docs/figures.md for the figure file format")
-
-
 def load_figure(path: Path) -> Figure:
     """Parse and validate the figure file at ``path``.
 
     Raises :class:`ConfigError` for one problem, :class:`BuildErrors` for several.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read figure file: {exc.strerror or exc}", path=path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ConfigError("figure file is not UTF-8 text", path=path, line=line) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(path, text, exc) from None
+    # The same reading, decoding and TOML error messages as booklet.toml and glossary.toml.
+    data, text = read_toml(path)
 
     check = _Checker(path, _Lines(text))
     check.unknown_keys(data, TOP_KEYS, "figure")

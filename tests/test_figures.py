@@ -511,6 +511,49 @@ def test_legend_drawn_only_when_asked(tmp_path):
     assert not any(is_dark(p) for p in pixels(b.crop(corner)))
 
 
+def test_regions_give_the_same_pixels_as_one_whole_canvas_pass(tmp_path, monkeypatch):
+    """Layers are finished region by region; one region covering everything must agree."""
+    from booklet.figures import render as figure_render
+
+    make_base(tmp_path, color=(240, 230, 220))
+    busy = load_figure(write_figure(tmp_path, 'base = "base.png"\nlegend = "top-right"\n' + MARKER + ESSENTIAL
+                                    + SPILLOVER + CALLOUT + CALLOUT.replace("0.2, 0.2", "0.7, 0.3")))
+    regions = figure_render._regions
+    boxes_seen = []
+
+    def spy(boxes, scale):
+        boxes_seen.append(boxes)
+        return regions(boxes, scale)
+
+    monkeypatch.setattr(figure_render, "_regions", spy)
+    by_region = render_figure(busy).data
+    assert len(regions(boxes_seen[0], 2)) >= 2           # the test is about more than one region
+    monkeypatch.setattr(figure_render, "_regions", lambda boxes, scale: [(0, 0, 2048, 1024)])
+    assert render_figure(busy).data == by_region
+
+
+def test_regions_are_disjoint_and_cover_every_box():
+    from booklet.figures.render import _regions
+
+    boxes = [(0, 0, 10, 10), (9, 9, 20, 20), (40, 0, 50, 5), (100, 100, 101, 103), (48, 3, 60, 8)]
+    regions = _regions(boxes, 2)
+    for i, a in enumerate(regions):
+        for b in regions[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    for x0, y0, x1, y1 in boxes:
+        assert any(r[0] * 2 <= x0 and r[1] * 2 <= y0 and x1 <= r[2] * 2 and y1 <= r[3] * 2 for r in regions)
+    assert regions == [(0, 0, 10, 10), (20, 0, 30, 4), (50, 50, 51, 52)]
+
+
+def test_an_edited_base_is_decoded_again(tmp_path):
+    make_base(tmp_path, color=(255, 255, 255))
+    fig = load_figure(write_figure(tmp_path, 'base = "base.png"\nlegend = "none"\n'))
+    assert decode(render_figure(fig)).getpixel((5, 5)) == (255, 255, 255)
+    make_base(tmp_path, size=(200, 100), color=(0, 0, 255))
+    os.utime(tmp_path / "base.png", ns=(1, 1))           # a new mtime even on a coarse clock
+    assert decode(render_figure(fig)).getpixel((5, 5)) == (0, 0, 255)
+
+
 def test_output_size_limits():
     assert output_size((200, 100)) == (2048, 1024)
     assert output_size((1536, 2048)) == (1536, 2048)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -218,25 +220,41 @@ def label_font_size(width: float, height: float) -> int:
 
 
 def _open_base(fig: Figure) -> Image.Image:
+    """The base image in sRGB RGB; not to be changed (it may be shared with other figures)."""
+    try:
+        stat = fig.base.stat()
+    except OSError as exc:
+        raise ContentError(f"base image cannot be read: {exc.strerror}", path=fig.base,
+                           hint=f"named by {fig.path}") from None
+    try:
+        return _decode_base(fig.base, stat.st_mtime_ns, stat.st_size)
+    except ContentError as exc:
+        exc.hint = exc.hint or f"named by {fig.path}"
+        raise
+
+
+@lru_cache(maxsize=4)
+def _decode_base(base: Path, mtime_ns: int, size: int) -> Image.Image:
+    # Figures of one booklet mostly share a few base drawings: decode each once per process
+    # (keyed by its time and size, so an edited file is decoded again).
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(fig.base) as im:
+            with Image.open(base) as im:
                 w, h = im.size
                 if w * h > MAX_BASE_PIXELS:       # checked again: the file may have changed
                     raise ContentError(
                         f"base image is {w} x {h} = {w * h:,} px, over the "
-                        f"{MAX_BASE_PIXELS:,} px limit", path=fig.base, hint="scale it down")
+                        f"{MAX_BASE_PIXELS:,} px limit", path=base, hint="scale it down")
                 im.load()
                 if im.format == "JPEG":
                     im = ImageOps.exif_transpose(im)
                 return _to_srgb(im)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ContentError(f"base image is over the {MAX_BASE_PIXELS:,} px limit",
-                           path=fig.base, hint="scale it down") from None
+                           path=base, hint="scale it down") from None
     except OSError as exc:
-        raise ContentError(f"base image cannot be decoded: {exc}", path=fig.base,
-                           hint=f"named by {fig.path}") from None
+        raise ContentError(f"base image cannot be decoded: {exc}", path=base) from None
 
 
 def _to_srgb(im: Image.Image) -> Image.Image:
@@ -264,6 +282,52 @@ def _px(point, size) -> tuple[float, float]:
     return (point[0] * size[0], point[1] * size[1])
 
 
+# Overlays are drawn at SUPERSAMPLE x, but only where they are: each layer into an image
+# the size of its own bounding box, and only the parts of the base under some layer are
+# enlarged, composited and reduced again (a whole 2x canvas cost 0.2 s a figure, mostly
+# filling and converting 50 MB buffers).  The pixels are the same as a whole-canvas pass.
+#
+# Pillow rounds a coordinate half away from zero, so shifting a shape across 0 can move an
+# edge by a pixel; every box below is grown to hold all it draws, which keeps the shifted
+# coordinates of a layer at or above 0 and the result independent of where layers lie.
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class _Layer:
+    """One overlay at SUPERSAMPLE x: an RGBA image covering ``box`` (canvas pixels) to be
+    alpha-composited, or ``paint``, which draws opaque ink straight onto the canvas given
+    the canvas part's top-left corner (the legend's swatches and text)."""
+
+    box: Box
+    image: Image.Image | None = None
+    paint: Callable[[ImageDraw.ImageDraw, tuple[int, int]], None] | None = None
+
+
+def _bounds(points) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _box(bounds, size, pad: float) -> Box | None:
+    """Whole pixels around float ``bounds``, grown by ``pad``, clipped to ``size``; None if empty."""
+    box = (max(0, math.floor(bounds[0] - pad)), max(0, math.floor(bounds[1] - pad)),
+           min(size[0], math.ceil(bounds[2] + pad)), min(size[1], math.ceil(bounds[3] + pad)))
+    return box if box[0] < box[2] and box[1] < box[3] else None
+
+
+def _shift(points, origin) -> list[tuple[float, float]]:
+    ox, oy = origin
+    return [(x - ox, y - oy) for x, y in points]
+
+
+def _new_layer(box: Box) -> tuple[_Layer, ImageDraw.ImageDraw]:
+    layer = _Layer(box, Image.new("RGBA", (box[2] - box[0], box[3] - box[1]), (0, 0, 0, 0)))
+    return layer, ImageDraw.Draw(layer.image)
+
+
 def _thick_line(draw: ImageDraw.ImageDraw, a, b, width: float, fill) -> None:
     """A line with round caps."""
     draw.line([a, b], fill=fill, width=max(1, round(width)))
@@ -272,94 +336,114 @@ def _thick_line(draw: ImageDraw.ImageDraw, a, b, width: float, fill) -> None:
         draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
 
 
-def _composite(canvas: Image.Image, layer: Image.Image) -> None:
-    """Alpha-composite *layer* onto *canvas*, touching only the part where it has pixels."""
-    box = layer.getbbox()
-    if box:
-        canvas.alpha_composite(layer, dest=box[:2], source=box)
-
-
-def _draw_zones(canvas: Image.Image, fig: Figure, unit: float) -> None:
-    size = canvas.size
-    essential = [z for z in fig.zones if z.kind == "essential"]
-    spillover = [z for z in fig.zones if z.kind == "spillover"]
-
-    ess_mask = Image.new("L", size, 0)
+def _zone_layers(fig: Figure, size, unit: float) -> list[_Layer]:
+    essential = [[_px(p, size) for p in z.points] for z in fig.zones if z.kind == "essential"]
+    spillover = [[_px(p, size) for p in z.points] for z in fig.zones if z.kind == "spillover"]
+    # One mask box around every zone, so that no polygon lies left of or above it.
+    mask_box = _box(_bounds([p for pts in essential + spillover for p in pts]), size, 2) if fig.zones else None
+    if mask_box is None:
+        return []
+    origin = mask_box[:2]
+    mask_size = (mask_box[2] - mask_box[0], mask_box[3] - mask_box[1])
+    ess_mask = Image.new("L", mask_size, 0)
     mdraw = ImageDraw.Draw(ess_mask)
-    for z in essential:
-        mdraw.polygon([_px(p, size) for p in z.points], fill=255)
-
+    for pts in essential:
+        mdraw.polygon(_shift(pts, origin), fill=255)
+    layers = []
     if spillover:
-        spill_mask = Image.new("L", size, 0)
+        spill_mask = Image.new("L", mask_size, 0)
         sdraw = ImageDraw.Draw(spill_mask)
-        for z in spillover:
-            sdraw.polygon([_px(p, size) for p in z.points], fill=255)
-        layer = Image.new("RGBA", size, (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        for z in spillover:
-            pts = [_px(p, size) for p in z.points]
-            draw.line(pts + [pts[0]], fill=SPILLOVER_EDGE, width=max(1, round(2 * unit)),
-                      joint="curve")
-        # stipple: a staggered grid fixed to the image, so neighbouring zones line up
-        spacing = 20 * unit
-        radius = 4.2 * unit
-        bbox = spill_mask.getbbox()
-        if bbox:
-            spill = spill_mask.load()
-            ess = ess_mask.load()
-            row = int(bbox[1] // (spacing * 0.866))
-            while row * spacing * 0.866 <= bbox[3]:
-                y = (row + 0.5) * spacing * 0.866
-                offset = spacing / 2 if row % 2 else 0.0
-                col = int(bbox[0] // spacing)
-                while col * spacing <= bbox[2]:
-                    x = col * spacing + offset + spacing / 4
-                    xi, yi = int(x), int(y)
-                    if (0 <= xi < size[0] and 0 <= yi < size[1]
-                            and spill[xi, yi] and not ess[xi, yi]):
-                        draw.ellipse([x - radius, y - radius, x + radius, y + radius],
-                                     fill=ZONE_RED + (255,))
-                    col += 1
-                row += 1
-        _composite(canvas, layer)
-
+        for pts in spillover:
+            sdraw.polygon(_shift(pts, origin), fill=255)
+        layers += _spillover_layer(spillover, spill_mask, ess_mask, origin, size, unit)
     if essential:
-        box = ess_mask.getbbox()
-        if box:
-            # Only the zones' bounding box: full-canvas layers at 2x cost more than the drawing.
-            fill = Image.new("RGBA", (box[2] - box[0], box[3] - box[1]), ZONE_RED + (0,))
-            fill.putalpha(ess_mask.crop(box).point(lambda v: v * ESSENTIAL_ALPHA // 255))
-            canvas.alpha_composite(fill, dest=box[:2])
-        layer = Image.new("RGBA", size, (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        for z in essential:
-            pts = [_px(p, size) for p in z.points]
-            draw.line(pts + [pts[0]], fill=ESSENTIAL_EDGE, width=max(1, round(2.5 * unit)),
-                      joint="curve")
-        _composite(canvas, layer)
+        layers += _essential_layers(essential, ess_mask, origin, size, unit)
+    return layers
 
 
-def _draw_callouts(canvas: Image.Image, fig: Figure, unit: float) -> None:
-    if not fig.callouts:
-        return
-    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    w, h = canvas.size
-    geos = [(c, callout_geometry(c, w, h)) for c in fig.callouts]
-    for halo in (True, False):
-        for c, geo in geos:
-            a = _px(c.at, canvas.size)
-            if not geo["has_leader"]:
-                continue
-            if halo:
-                _thick_line(draw, a, geo["line_end"], 7 * unit, HALO + (220,))
-                r = 8.5 * unit
-                draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=HALO + (235,))
-            else:
-                _thick_line(draw, a, geo["line_end"], 3 * unit, LEADER_INK + (255,))
-                r = 5.5 * unit
-                draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=LEADER_INK + (255,))
-    _composite(canvas, layer)
+def _stipple(spill_mask: Image.Image, ess_mask: Image.Image, origin, size, unit: float) -> list[tuple[float, float]]:
+    """Dot centres: a staggered grid fixed to the image (so neighbouring zones line up),
+    kept where the spillover mask is set and no essential zone covers it."""
+    local = spill_mask.getbbox()
+    if not local:
+        return []
+    ox, oy = origin
+    bbox = (local[0] + ox, local[1] + oy, local[2] + ox, local[3] + oy)
+    spacing = 20 * unit
+    spill, ess = spill_mask.load(), ess_mask.load()
+    mw, mh = spill_mask.size
+    dots = []
+    row = int(bbox[1] // (spacing * 0.866))
+    while row * spacing * 0.866 <= bbox[3]:
+        y = (row + 0.5) * spacing * 0.866
+        offset = spacing / 2 if row % 2 else 0.0
+        col = int(bbox[0] // spacing)
+        while col * spacing <= bbox[2]:
+            x = col * spacing + offset + spacing / 4
+            xi, yi = int(x), int(y)
+            mx, my = xi - ox, yi - oy
+            if (0 <= xi < size[0] and 0 <= yi < size[1] and 0 <= mx < mw and 0 <= my < mh
+                    and spill[mx, my] and not ess[mx, my]):
+                dots.append((x, y))
+            col += 1
+        row += 1
+    return dots
+
+
+def _spillover_layer(polygons, spill_mask, ess_mask, origin, size, unit: float) -> list[_Layer]:
+    width = max(1, round(2 * unit))
+    radius = 4.2 * unit
+    box = _box(_bounds([p for pts in polygons for p in pts]), size, max(width, radius) + 3)
+    if box is None:
+        return []
+    layer, draw = _new_layer(box)
+    for pts in polygons:
+        pts = _shift(pts, box[:2])
+        draw.line(pts + [pts[0]], fill=SPILLOVER_EDGE, width=width, joint="curve")
+    for x, y in _stipple(spill_mask, ess_mask, origin, size, unit):
+        x, y = x - box[0], y - box[1]
+        draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=ZONE_RED + (255,))
+    return [layer]
+
+
+def _essential_layers(polygons, ess_mask, origin, size, unit: float) -> list[_Layer]:
+    layers = []
+    local = ess_mask.getbbox()
+    if local:
+        fill = Image.new("RGBA", (local[2] - local[0], local[3] - local[1]), ZONE_RED + (0,))
+        fill.putalpha(ess_mask.crop(local).point(lambda v: v * ESSENTIAL_ALPHA // 255))
+        ox, oy = origin
+        layers.append(_Layer((local[0] + ox, local[1] + oy, local[2] + ox, local[3] + oy), fill))
+    width = max(1, round(2.5 * unit))
+    box = _box(_bounds([p for pts in polygons for p in pts]), size, width + 3)
+    if box is not None:
+        layer, draw = _new_layer(box)
+        for pts in polygons:
+            pts = _shift(pts, box[:2])
+            draw.line(pts + [pts[0]], fill=ESSENTIAL_EDGE, width=width, joint="curve")
+        layers.append(layer)
+    return layers
+
+
+def _callout_layers(fig: Figure, size, unit: float) -> list[_Layer]:
+    geos = [(_px(c.at, size), callout_geometry(c, *size)) for c in fig.callouts]
+    leaders = [(a, geo["line_end"]) for a, geo in geos if geo["has_leader"]]
+    if not leaders:
+        return []
+    box = _box(_bounds([p for pair in leaders for p in pair]), size, 8.5 * unit + 3)
+    if box is None:
+        return []
+    layer, draw = _new_layer(box)
+    leaders = [_shift(pair, box[:2]) for pair in leaders]
+    for a, end in leaders:                       # white halos first, under every line
+        _thick_line(draw, a, end, 7 * unit, HALO + (220,))
+        r = 8.5 * unit
+        draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=HALO + (235,))
+    for a, end in leaders:
+        _thick_line(draw, a, end, 3 * unit, LEADER_INK + (255,))
+        r = 5.5 * unit
+        draw.ellipse([a[0] - r, a[1] - r, a[0] + r, a[1] + r], fill=LEADER_INK + (255,))
+    return [layer]
 
 
 def _draw_x(draw: ImageDraw.ImageDraw, x: float, y: float, arm: float, width: float, fill) -> None:
@@ -368,22 +452,24 @@ def _draw_x(draw: ImageDraw.ImageDraw, x: float, y: float, arm: float, width: fl
     _thick_line(draw, (x - d, y + d), (x + d, y - d), width, fill)
 
 
-def _draw_markers(canvas: Image.Image, fig: Figure, unit: float) -> None:
+def _marker_layers(fig: Figure, size, unit: float) -> list[_Layer]:
     if not fig.markers:
-        return
-    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
+        return []
     arm, width = 24 * unit, 10 * unit
-    for m in fig.markers:                       # white outline first, under every X
-        x, y = _px((m.x, m.y), canvas.size)
+    points = [_px((m.x, m.y), size) for m in fig.markers]
+    box = _box(_bounds(points), size, (arm + 3 * unit) / math.sqrt(2) + (width + 8 * unit) / 2 + 3)
+    if box is None:
+        return []
+    layer, draw = _new_layer(box)
+    points = _shift(points, box[:2])
+    for x, y in points:                          # white outline first, under every X
         _draw_x(draw, x, y, arm + 3 * unit, width + 8 * unit, HALO + (255,))
-    for m in fig.markers:
-        x, y = _px((m.x, m.y), canvas.size)
+    for x, y in points:
         _draw_x(draw, x, y, arm, width, MARKER_INK + (255,))
-    _composite(canvas, layer)
+    return [layer]
 
 
-def _draw_legend(canvas: Image.Image, fig: Figure, unit: float) -> None:
+def _legend_layers(fig: Figure, size, unit: float) -> list[_Layer]:
     legend = fig.legend
     entries = []
     if any(z.kind == "essential" for z in fig.zones):
@@ -393,44 +479,92 @@ def _draw_legend(canvas: Image.Image, fig: Figure, unit: float) -> None:
     if fig.markers:
         entries.append(("marker", legend.marker))
     if legend.position == "none" or not entries:
-        return
+        return []
     font = _font("Lato-Regular.ttf", max(8, round(34 * unit)))
     pad, swatch_w, swatch_h, row, gap = 18 * unit, 56 * unit, 34 * unit, 52 * unit, 16 * unit
     text_w = max(font.getlength(text) for _, text in entries)
     box_w = pad * 2 + swatch_w + gap + text_w
     box_h = pad * 2 + row * len(entries) - (row - swatch_h) + 4 * unit
     margin = 24 * unit
-    w, h = canvas.size
+    w, h = size
     left = margin if "left" in legend.position else w - margin - box_w
     top = margin if "top" in legend.position else h - margin - box_h
-    layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    draw.rounded_rectangle([left, top, left + box_w, top + box_h], radius=14 * unit,
-                           fill=(255, 255, 255, 235), outline=(150, 150, 150, 255),
-                           width=max(1, round(2 * unit)))
-    _composite(canvas, layer)
-    draw = ImageDraw.Draw(canvas)
-    for i, (kind, text) in enumerate(entries):
-        sx = left + pad
-        sy = top + pad + 2 * unit + i * row
-        cy = sy + swatch_h / 2
-        if kind == "essential":
-            draw.rectangle([sx, sy, sx + swatch_w, sy + swatch_h],
-                           fill=(217, 98, 98), outline=ESSENTIAL_EDGE[:3],
-                           width=max(1, round(2.5 * unit)))
-        elif kind == "spillover":
-            draw.rectangle([sx, sy, sx + swatch_w, sy + swatch_h], fill=(255, 255, 255),
-                           outline=SPILLOVER_EDGE[:3] + (255,), width=max(1, round(2 * unit)))
-            r = 4.2 * unit
-            for j in range(3):
-                for k in range(2):
-                    px = sx + swatch_w * (0.2 + 0.3 * j) + (0.15 * swatch_w if k else 0)
-                    py = sy + swatch_h * (0.3 + 0.4 * k)
-                    if px + r < sx + swatch_w:
-                        draw.ellipse([px - r, py - r, px + r, py + r], fill=ZONE_RED)
-        else:
-            _draw_x(draw, sx + swatch_w / 2, cy, 17 * unit, 7 * unit, MARKER_INK)
-        draw.text((sx + swatch_w + gap, cy), text, font=font, fill=LEGEND_TEXT, anchor="lm")
+    outline = max(1, round(2 * unit))
+    box = _box((left, top, left + box_w, top + box_h), size, outline + 3)
+    if box is None:
+        return []
+    panel, draw = _new_layer(box)
+    x0, y0 = left - box[0], top - box[1]
+    draw.rounded_rectangle([x0, y0, x0 + box_w, y0 + box_h], radius=14 * unit,
+                           fill=(255, 255, 255, 235), outline=(150, 150, 150, 255), width=outline)
+
+    def paint(draw: ImageDraw.ImageDraw, origin) -> None:
+        ox, oy = origin
+        for i, (kind, text) in enumerate(entries):
+            sx = left + pad - ox
+            sy = top + pad + 2 * unit + i * row - oy
+            cy = sy + swatch_h / 2
+            if kind == "essential":
+                draw.rectangle([sx, sy, sx + swatch_w, sy + swatch_h],
+                               fill=(217, 98, 98), outline=ESSENTIAL_EDGE[:3],
+                               width=max(1, round(2.5 * unit)))
+            elif kind == "spillover":
+                draw.rectangle([sx, sy, sx + swatch_w, sy + swatch_h], fill=(255, 255, 255),
+                               outline=SPILLOVER_EDGE[:3] + (255,), width=max(1, round(2 * unit)))
+                r = 4.2 * unit
+                for j in range(3):
+                    for k in range(2):
+                        px = sx + swatch_w * (0.2 + 0.3 * j) + (0.15 * swatch_w if k else 0)
+                        py = sy + swatch_h * (0.3 + 0.4 * k)
+                        if px + r < sx + swatch_w:
+                            draw.ellipse([px - r, py - r, px + r, py + r], fill=ZONE_RED)
+            else:
+                _draw_x(draw, sx + swatch_w / 2, cy, 17 * unit, 7 * unit, MARKER_INK)
+            draw.text((sx + swatch_w + gap, cy), text, font=font, fill=LEGEND_TEXT, anchor="lm")
+
+    return [panel, _Layer(box, paint=paint)]
+
+
+def _regions(boxes: list[Box], scale: int) -> list[Box]:
+    """Disjoint rectangles of the output (1x) image that together hold every layer box
+    (given at ``scale`` x): overlapping rectangles are merged until none overlap, so each
+    output pixel is finished in one region with every layer that touches it."""
+    rects = [(b[0] // scale, b[1] // scale, -(-b[2] // scale), -(-b[3] // scale)) for b in boxes]
+    merged = True
+    while merged:
+        merged = False
+        kept: list[Box] = []
+        for r in rects:
+            for i, k in enumerate(kept):
+                if r[0] < k[2] and k[0] < r[2] and r[1] < k[3] and k[1] < r[3]:
+                    kept[i] = (min(r[0], k[0]), min(r[1], k[1]), max(r[2], k[2]), max(r[3], k[3]))
+                    merged = True
+                    break
+            else:
+                kept.append(r)
+        rects = kept
+    return sorted(rects)
+
+
+def _finish_region(canvas: Image.Image, region: Box, layers: list[_Layer]) -> None:
+    """Enlarge one region of ``canvas``, composite every layer over it, reduce it back in place."""
+    s = SUPERSAMPLE
+    x0, y0, x1, y1 = region
+    ox, oy = x0 * s, y0 * s
+    # NEAREST copies each pixel into an s x s block and reduce() averages the block back,
+    # so the base is kept exactly where no layer draws.
+    part = canvas.crop(region).resize(((x1 - x0) * s, (y1 - y0) * s), Image.Resampling.NEAREST).convert("RGBA")
+    for layer in layers:
+        lx0, ly0, lx1, ly1 = layer.box
+        ix0, iy0, ix1, iy1 = max(lx0, ox), max(ly0, oy), min(lx1, x1 * s), min(ly1, y1 * s)
+        if ix0 >= ix1 or iy0 >= iy1:
+            continue
+        if layer.image is not None:
+            part.alpha_composite(layer.image, dest=(ix0 - ox, iy0 - oy),
+                                 source=(ix0 - lx0, iy0 - ly0, ix1 - lx0, iy1 - ly0))
+        else:                                    # a paint layer lies wholly inside its region
+            layer.paint(ImageDraw.Draw(part), (ox, oy))
+    canvas.paste(part.convert("RGB").reduce(s), region[:2])
 
 
 def _encode(image: Image.Image, jpeg: bool) -> tuple[bytes, str, str]:
@@ -454,19 +588,12 @@ def render_figure(fig: Figure) -> RenderedImage:
     """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base)."""
     base = _open_base(fig)
     out_w, out_h = output_size(base.size)
+    canvas = base.copy() if base.size == (out_w, out_h) else base.resize((out_w, out_h), Image.Resampling.LANCZOS)
     big = (out_w * SUPERSAMPLE, out_h * SUPERSAMPLE)
     unit = max(big) / TARGET_LONG_SIDE          # 1 unit = 1 px of a 2048 px output
-    if base.size == (out_w, out_h):
-        # Already at output size: a pixel-exact 2x copy, averaged back by reduce() below,
-        # keeps the drawing as it is at a tenth of a LANCZOS upscale's cost.
-        canvas = base.convert("RGBA").resize(big, Image.Resampling.NEAREST)
-    else:
-        canvas = base.resize(big, Image.Resampling.LANCZOS).convert("RGBA")
-    _draw_zones(canvas, fig, unit)
-    _draw_callouts(canvas, fig, unit)
-    _draw_markers(canvas, fig, unit)
-    _draw_legend(canvas, fig, unit)
-    # Supersampling antialias: a box filter over each SUPERSAMPLE x SUPERSAMPLE block.
-    image = canvas.convert("RGB").reduce(SUPERSAMPLE)
-    data, media_type, ext = _encode(image, jpeg=fig.base_format == "JPEG")
+    layers = (_zone_layers(fig, big, unit) + _callout_layers(fig, big, unit)
+              + _marker_layers(fig, big, unit) + _legend_layers(fig, big, unit))
+    for region in _regions([layer.box for layer in layers], SUPERSAMPLE):
+        _finish_region(canvas, region, layers)
+    data, media_type, ext = _encode(canvas, jpeg=fig.base_format == "JPEG")
     return RenderedImage(data=data, media_type=media_type, ext=ext, width=out_w, height=out_h)

@@ -22,12 +22,13 @@ from PIL import Image, UnidentifiedImageError
 from booklet.cache import Cache
 from booklet.cache import key as cache_key
 from booklet.errors import BookletError, ContentError, Problem
+from booklet.cover import THUMB_WIDTH
+from booklet.imaging import thumbnail_jpeg
 from booklet.reader import find_slugs
 from booklet.theme import make_environment, render_template
 
 OPDS_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 EPUB_TYPE = "application/epub+zip"
-THUMB_WIDTH = 400
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml",
       "epub": "http://www.idpf.org/2007/ops"}
@@ -130,7 +131,7 @@ def read_entry(epub: Path, out: Path, cache: Cache | None = None) -> Entry:
             meta["modified"] = _zip_time(archive.getinfo(opf_path))
     slug = epub.stem
     entry = Entry(slug=slug, href=epub.name, size=epub.stat().st_size, chapters=chapters, **meta)
-    thumb = _cached_thumbnail(cover_data, cache) if cover_data else None
+    thumb = cached_thumbnail(cover_data, cache) if cover_data else None
     if thumb is None:
         return entry
     data, size = thumb
@@ -261,14 +262,19 @@ def _is_matter(archive: zipfile.ZipFile, path: str) -> bool:
     return bool(kinds & _MATTER)
 
 
-def _cached_thumbnail(data: bytes, cache: Cache | None):
-    """Make a thumbnail once per distinct cover: a catalog rebuild must not redo them all."""
+def cached_thumbnail(data: bytes, cache: Cache | None, made=None):
+    """Make a thumbnail once per distinct cover: a catalog rebuild must not redo them all.
+
+    The build's workers call this as they finish each booklet, in parallel, so the catalog
+    written after them finds every thumbnail made; ``made`` is one the worker already has
+    (a drawn cover's, made from its pixels before encoding).
+    """
     if cache is None:
-        return make_thumbnail(data)
+        return made or make_thumbnail(data)
     ident = cache_key(data)
-    thumb = cache.get("thumbnail", ident)
+    thumb = None if made else cache.get("thumbnail", ident)
     if thumb is None:
-        thumb = make_thumbnail(data)
+        thumb = made or make_thumbnail(data)
         cache.put("thumbnail", ident, thumb)
     return thumb
 
@@ -281,17 +287,12 @@ def make_thumbnail(data: bytes) -> tuple[bytes, tuple[int, int]] | None:
             rgb = _flatten(image)
     except (UnidentifiedImageError, OSError):
         return None   # an SVG cover, say: the page shows the title without a picture
-    width = min(THUMB_WIDTH, rgb.width)
-    height = max(1, round(rgb.height * width / rgb.width))
-    thumb = rgb.resize((width, height), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    thumb.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
-    return buffer.getvalue(), (width, height)
+    return thumbnail_jpeg(rgb, THUMB_WIDTH)
 
 
 def _flatten(image: Image.Image) -> Image.Image:
     # JPEG has no transparency: lay transparent covers on white rather than black.
-    if image.mode in ("RGBA", "LA", "P", "PA"):
+    if image.mode in ("RGBA", "LA", "PA") or image.mode == "P" and "transparency" in image.info:
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))

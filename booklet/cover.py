@@ -1,7 +1,6 @@
 """The cover image: the author's own, or one drawn with Pillow from the title."""
 from __future__ import annotations
 
-import io
 import textwrap
 
 from PIL import Image, ImageDraw, ImageFont
@@ -9,16 +8,19 @@ from PIL import Image, ImageDraw, ImageFont
 from booklet.assets import AssetStore, check_image
 from booklet.config import key_line
 from booklet.errors import ConfigError, ContentError, Report
+from booklet.imaging import palette_png, thumbnail_jpeg
 from booklet.model import Booklet, Resource
 from booklet.theme import theme_file
 
 SIZE = (1600, 2400)
 MIN_WIDTH = 1400
+#: The catalog's thumbnails are this wide (a quarter of the drawn cover: one box reduce).
+THUMB_WIDTH = 400
 INK, PAPER, ACCENT, MUTED = (38, 36, 44), (246, 240, 228), (178, 34, 34), (120, 110, 100)
 
 
-def cover_resource(booklet: Booklet, assets: AssetStore, report: Report) -> Resource:
-    """Return the cover image resource, added to *assets*."""
+def cover_resource(booklet: Booklet, assets: AssetStore, report: Report) -> tuple[Resource, tuple | None]:
+    """Return the cover image resource, added to *assets*, and a drawn cover's catalog thumbnail."""
     if booklet.meta.cover:
         try:
             path = assets.resolve(booklet.meta.cover, booklet.source_dir)
@@ -28,20 +30,21 @@ def cover_resource(booklet: Booklet, assets: AssetStore, report: Report) -> Reso
                                    hint="use an image at least 1600×2400")
             data = path.read_bytes()
             ext = "jpg" if media_type == "image/jpeg" else "png"
-            return assets.add_bytes(f"cover.{ext}", data, media_type, properties=("cover-image",))
+            return assets.add_bytes(f"cover.{ext}", data, media_type, properties=("cover-image",)), None
         except ContentError as exc:
             text = booklet.config_path.read_text(encoding="utf-8")
             report.error(ConfigError(exc.message, booklet.config_path, key_line(text, "cover", "booklet"),
                                      hint=exc.hint))
-    data = draw_cover(booklet)
-    return assets.add_bytes("cover.png", data, "image/png", properties=("cover-image",))
+    image = draw_cover(booklet)
+    resource = assets.add_bytes("cover.png", palette_png(image), "image/png", properties=("cover-image",))
+    return resource, thumbnail_jpeg(image, THUMB_WIDTH)
 
 
 def _font(root, name: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(theme_file(root, f"fonts/{name}")), size)
 
 
-def draw_cover(booklet: Booklet) -> bytes:
+def draw_cover(booklet: Booklet) -> Image.Image:
     """Draw a plain, typographic cover: title, subtitle, author and a trigger point motif."""
     meta, root = booklet.meta, booklet.root
     img = Image.new("RGB", SIZE, PAPER)
@@ -66,12 +69,9 @@ def draw_cover(booklet: Booklet) -> bytes:
         for line in textwrap.wrap(meta.subtitle, 34):
             y = _centered(draw, line, _font(root, "NotoSerif-Italic.ttf", 64), y, MUTED) + 16
     _centered(draw, meta.author, _font(root, "Lato-Regular.ttf", 64), SIZE[1] - 300, INK)
-    buffer = io.BytesIO()
-    # Flat colours and type: a palette PNG is a third of the bytes and ten times quicker
-    # to write than an optimized full-colour one.
-    img.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
-        buffer, "PNG", compress_level=6)
-    return buffer.getvalue()
+    # Flat colours and type: written as a palette PNG, a third of the bytes and ten times
+    # quicker to write than an optimized full-colour one.
+    return img
 
 
 def _centered(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, y: int, fill) -> int:

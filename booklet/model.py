@@ -131,3 +131,4 @@ class RenderedBooklet:
     figure_count: int = 0
     figures_used: set = field(default_factory=set)
     glossary_used: set = field(default_factory=set)
+    cover_thumbnail: tuple | None = None   # (JPEG bytes, (width, height)) of a drawn cover

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from booklet.cache import Cache, booklet_inputs_hash, file_sha256
-from booklet.catalog import write_catalog
+from booklet.catalog import cached_thumbnail, write_catalog
 from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
 from booklet.lint.sourcemap import write_source_map
 from booklet.package import write_epub
@@ -162,6 +162,9 @@ def _render_and_package(result: BookletResult, booklet, report: Report, cache: C
         Path(temp).unlink(missing_ok=True)
         raise
     result.epub = Path(temp)
+    cover = next((r for r in rendered.resources if r.href == rendered.cover_href), None)
+    if cover is not None:
+        cached_thumbnail(cover.data, cache, made=rendered.cover_thumbnail)
     result.chapters, result.figures = len(booklet.chapters), rendered.figure_count
     result.source_map = source_map(rendered)
     result.figures_used = frozenset(rendered.figures_used)

@@ -66,7 +66,7 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None)
                 stats.append(entry[1])
     finally:
         jobs.close()
-    cover = cover_resource(booklet, assets, report)
+    cover, thumbnail = cover_resource(booklet, assets, report)
     report.raise_if_errors()
     has_quiz = any(s.quiz_count for s in stats)
     front = [
@@ -85,7 +85,7 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None)
     ncx = render_template(env, "toc.ncx.j2", **base, pages=pages)
     resources = list(assets.resources.values()) + _theme_resources(booklet.root, has_quiz)
     resources.append(Resource("toc.ncx", "application/x-dtbncx+xml", ncx.encode("utf-8")))
-    return RenderedBooklet(booklet, [nav, *pages], resources, cover_href=cover.href,
+    return RenderedBooklet(booklet, [nav, *pages], resources, cover_href=cover.href, cover_thumbnail=thumbnail,
                            modified=source_date(booklet), figure_count=sum(s.figure_count for s in stats),
                            figures_used={f for s in stats for f in s.figures_used},
                            glossary_used={g for s in stats for g in s.glossary_used})

@@ -108,6 +108,10 @@ def test_zip_layout(shipped_epubs, slug):
         assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
         assert archive.read("mimetype") == b"application/epub+zip"
         assert all(not n.startswith("/") and ".." not in n.split("/") for n in archive.namelist())
+        # Compressed media are stored as they are; text and fonts are deflated.
+        kinds = {info.filename.rsplit(".", 1)[-1]: info.compress_type for info in archive.infolist()[1:]}
+        assert kinds["png"] == zipfile.ZIP_STORED
+        assert kinds["xhtml"] == kinds["ttf"] == kinds["css"] == zipfile.ZIP_DEFLATED
 
 
 def test_rebuild_is_byte_identical(shipped_epubs, tmp_path):

@@ -1,8 +1,10 @@
 """Package rendered pages and resources into an EPUB 3 with ebooklib, byte for byte reproducibly."""
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +37,53 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, self.date_time)
             zinfo_or_arcname.compress_type = compress_type if compress_type is not None else self.compression
             zinfo_or_arcname.external_attr = 0o644 << 16
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        level = compresslevel if compresslevel is not None else self.compresslevel
+        if zinfo_or_arcname.compress_type == zipfile.ZIP_DEFLATED and len(data) >= REUSE_DEFLATE_BYTES:
+            self._write_deflated(zinfo_or_arcname, data, level)
+        else:
+            super().writestr(zinfo_or_arcname, data, compress_type, level)
+
+    def _write_deflated(self, zinfo: zipfile.ZipInfo, data: bytes, level: int | None) -> None:
+        """Write a large entry whose deflated bytes this process may have made before.
+
+        The theme's fonts are the same in every booklet and deflating them was half of the
+        packaging time; the stream is the one zipfile itself would write (a raw deflate at
+        the same level), made once per process and replayed.
+        """
+        level = -1 if level is None else level
+        key = (hashlib.blake2b(data, digest_size=16).digest(), level)
+        deflated = _DEFLATED.get(key)
+        if deflated is None:
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+            deflated = _DEFLATED[key] = compressor.compress(data) + compressor.flush()
+        zinfo.file_size = len(data)
+        with self.open(zinfo, mode="w") as dest:
+            if not hasattr(dest, "_compressor"):     # a zipfile without the hook: deflate anew
+                dest.write(data)
+                return
+            dest._compressor = _Replay(deflated)
+            dest.write(data)                         # CRC and sizes from the data, bytes replayed
+
+
+class _Replay:
+    """Stands in for zlib's compressor: hands back a stream deflated earlier."""
+
+    def __init__(self, deflated: bytes):
+        self.deflated = deflated
+
+    def compress(self, data: bytes) -> bytes:
+        out, self.deflated = self.deflated, b""
+        return out
+
+    def flush(self) -> bytes:
+        return b""
+
+
+#: Entries of at least this many bytes have their deflated stream remembered per process.
+REUSE_DEFLATE_BYTES = 32_768
+_DEFLATED: dict[tuple[bytes, int], bytes] = {}
 
 
 class _Writer(epub.EpubWriter):

@@ -203,7 +203,7 @@ def _resolve_raw_images(ctx: ChapterContext, tree) -> None:
 
 def line_map(xhtml: str, chapter: Chapter) -> list[tuple[int, int]]:
     """Pair lines of the XHTML with the Markdown lines their text came from, in order."""
-    source = chapter.text.splitlines()
+    source = [" ".join(line.split()) for line in chapter.text.splitlines()]
     pairs, cursor = [], 0
     in_body = False
     for number, line in enumerate(xhtml.splitlines(), 1):
@@ -216,7 +216,7 @@ def line_map(xhtml: str, chapter: Chapter) -> list[tuple[int, int]]:
         if not in_body or len(text) < 4:
             continue
         for index in range(cursor, len(source)):
-            if text in " ".join(source[index].split()):
+            if text in source[index]:
                 pairs.append((number, index + 1))
                 cursor = index
                 break

@@ -95,5 +95,7 @@ def check_safety(tree: etree._Element, allow_scripts: bool) -> list[MarkupProble
 
 def has_element(xhtml: str, name: str, namespace: str) -> bool:
     """Tell whether a whole XHTML document contains an element *name* in *namespace*."""
+    if f"<{name}" not in xhtml and f":{name}" not in xhtml:     # not even the name: no parse
+        return False
     tree = etree.fromstring(xhtml.encode("utf-8"))
     return next(tree.iter(f"{{{namespace}}}{name}"), None) is not None

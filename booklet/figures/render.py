@@ -401,7 +401,7 @@ def _zone_layers(fig: Figure, size, unit: float) -> list[_Layer]:
             sdraw.polygon(_shift(pts, origin), fill=255)
         layers += _spillover_layer(spillover, spill_mask, ess_mask, origin, size, unit)
     if essential:
-        layers += _essential_layers(essential, ess_mask, origin, size, unit)
+        layers += _essential_layers(essential, size, unit)
     return layers
 
 
@@ -435,38 +435,43 @@ def _stipple(spill_mask: Image.Image, ess_mask: Image.Image, origin, size, unit:
 
 
 def _spillover_layer(polygons, spill_mask, ess_mask, origin, size, unit: float) -> list[_Layer]:
+    """One layer per spillover zone: zones lie apart, and one layer around them all was most
+    of a figure's compositing.  Every zone's layer gets the stipple dots centred within its
+    bounds (a dot shared by two zones is drawn the same in both)."""
     width = max(1, round(2 * unit))
     radius = 4.2 * unit
-    box = _box(_bounds([p for pts in polygons for p in pts]), size, max(width, radius) + 3)
-    if box is None:
-        return []
-    layer, draw = _new_layer(box)
-    for pts in polygons:
-        pts = _shift(pts, box[:2])
-        draw.line(pts + [pts[0]], fill=SPILLOVER_EDGE, width=width, joint="curve")
-    for x, y in _stipple(spill_mask, ess_mask, origin, size, unit):
-        x, y = x - box[0], y - box[1]
-        draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=ZONE_RED + (255,))
-    return [layer]
-
-
-def _essential_layers(polygons, ess_mask, origin, size, unit: float) -> list[_Layer]:
+    dots = _stipple(spill_mask, ess_mask, origin, size, unit)
     layers = []
-    local = ess_mask.getbbox()
-    if local:
-        fill = Image.new("RGBA", (local[2] - local[0], local[3] - local[1]), ZONE_RED + (0,))
-        fill.putalpha(ess_mask.crop(local).point(lambda v: v * ESSENTIAL_ALPHA // 255))
-        ox, oy = origin
-        layers.append(_Layer((local[0] + ox, local[1] + oy, local[2] + ox, local[3] + oy), fill))
-    width = max(1, round(2.5 * unit))
-    box = _box(_bounds([p for pts in polygons for p in pts]), size, width + 3)
-    if box is not None:
+    for pts in polygons:
+        bounds = _bounds(pts)
+        box = _box(bounds, size, max(width, radius) + 3)
+        if box is None:
+            continue
         layer, draw = _new_layer(box)
-        for pts in polygons:
-            pts = _shift(pts, box[:2])
-            draw.line(pts + [pts[0]], fill=ESSENTIAL_EDGE, width=width, joint="curve")
+        shifted = _shift(pts, box[:2])
+        draw.line(shifted + [shifted[0]], fill=SPILLOVER_EDGE, width=width, joint="curve")
+        for x, y in dots:
+            if bounds[0] - 2 <= x <= bounds[2] + 2 and bounds[1] - 2 <= y <= bounds[3] + 2:
+                x, y = x - box[0], y - box[1]
+                draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=ZONE_RED + (255,))
         layers.append(layer)
     return layers
+
+
+def _essential_layers(polygons, size, unit: float) -> list[_Layer]:
+    """The zones' fill (one layer, so overlapping zones are not darker), then their edges."""
+    width = max(1, round(2.5 * unit))
+    box = _box(_bounds([p for pts in polygons for p in pts]), size, width + 3)
+    if box is None:
+        return []
+    fill, draw = _new_layer(box)
+    for pts in polygons:
+        draw.polygon(_shift(pts, box[:2]), fill=ZONE_RED + (ESSENTIAL_ALPHA,))
+    edges, draw = _new_layer(box)
+    for pts in polygons:
+        pts = _shift(pts, box[:2])
+        draw.line(pts + [pts[0]], fill=ESSENTIAL_EDGE, width=width, joint="curve")
+    return [fill, edges]
 
 
 def _callout_layers(fig: Figure, size, unit: float) -> list[_Layer]:

@@ -21,44 +21,40 @@ def term_pattern(term: GlossaryTerm) -> re.Pattern:
 
 class GlossaryTreeprocessor(ChapterTreeprocessor):
     def run(self, root: etree.Element) -> None:
+        # A casefolded substring test first: most terms are not in a given chapter, and the
+        # whole-word pattern (a lookbehind, case folding) is slow to search for over it all.
+        plain = "".join(root.itertext()).casefold()
+        slots = None
         for term in self.ctx.booklet.glossary:
+            if not any(name.casefold() in plain for name in (term.name, *term.aliases)):
+                continue
             pattern = term_pattern(term)
-            if self._link_first(root, term, pattern):
+            if slots is None:
+                slots = list(_text_slots(root))
+            if self._link_first(slots, term, pattern):
                 self.ctx.glossary_used.add(term.name)
                 self.ctx.note_elements.append(self._aside(term))
 
-    def _link_first(self, element: etree.Element, term: GlossaryTerm, pattern: re.Pattern) -> bool:
-        # Footnotes are "div.footnote" at this stage; their terms are not linked (no popup in a popup).
-        # Quiz options become buttons: a link inside one would steal the tap.
-        if element.tag in SKIP or {"notes", "footnote", "quiz-options"} & set((element.get("class") or "").split()):
-            return False
-        if element.text and self._split(element, None, term, pattern):
+    def _link_first(self, slots: list, term: GlossaryTerm, pattern: re.Pattern) -> bool:
+        """Wrap the first match, in document order, in a link to the term's popup."""
+        for index, (parent, before) in enumerate(slots):
+            text = parent.text if before is None else before.tail
+            match = pattern.search(text) if text else None
+            if match is None:
+                continue
+            link = etree.Element("a", {"class": "glossref", "epub:type": "noteref", "role": "doc-noteref",
+                                       "href": f"#{term.slug}"})
+            link.text = match.group(0)
+            link.tail = text[match.end():]
+            if before is None:
+                parent.text = text[: match.start()]
+                parent.insert(0, link)
+            else:
+                before.tail = text[: match.start()]
+                parent.insert(list(parent).index(before) + 1, link)
+            slots.insert(index + 1, (parent, link))  # the rest of the text, after the link
             return True
-        for child in list(element):
-            if self._link_first(child, term, pattern):
-                return True
-            if child.tail and self._split(element, child, term, pattern):
-                return True
         return False
-
-    def _split(self, parent: etree.Element, before: etree.Element | None, term: GlossaryTerm,
-               pattern: re.Pattern) -> bool:
-        """Wrap the first match in the text of *parent* (or the tail of *before*) in a link."""
-        text = parent.text if before is None else before.tail
-        match = pattern.search(text)
-        if match is None:
-            return False
-        link = etree.Element("a", {"class": "glossref", "epub:type": "noteref", "role": "doc-noteref",
-                                   "href": f"#{term.slug}"})
-        link.text = match.group(0)
-        link.tail = text[match.end():]
-        if before is None:
-            parent.text = text[: match.start()]
-            parent.insert(0, link)
-        else:
-            before.tail = text[: match.start()]
-            parent.insert(list(parent).index(before) + 1, link)
-        return True
 
     def _aside(self, term: GlossaryTerm) -> etree.Element:
         self.ctx.ids.reserve(term.slug)
@@ -68,6 +64,19 @@ class GlossaryTreeprocessor(ChapterTreeprocessor):
         etree.SubElement(para, "dfn").text = term.name
         etree.SubElement(para, "span").text = f": {term.definition}"
         return aside
+
+
+def _text_slots(element: etree.Element):
+    """Yield (parent, before) for every text a term may be linked in, in document order:
+    the text of *parent* when *before* is None, else the tail of its child *before*."""
+    # Footnotes are "div.footnote" at this stage; their terms are not linked (no popup in a popup).
+    # Quiz options become buttons: a link inside one would steal the tap.
+    if element.tag in SKIP or {"notes", "footnote", "quiz-options"} & set((element.get("class") or "").split()):
+        return
+    yield element, None
+    for child in element:
+        yield from _text_slots(child)
+        yield element, child
 
 
 class GlossaryExtension(ChapterExtension):

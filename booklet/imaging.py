@@ -9,7 +9,7 @@ from PIL import Image
 SAMPLE_STEP = 8
 
 
-def palette_png(image: Image.Image, compress_level: int = 4) -> bytes:
+def palette_png(image: Image.Image, palette: Image.Image | None = None, compress_level: int = 4) -> bytes:
     """Encode flat art (drawings, type) as a 256-colour palette PNG, without dithering.
 
     The palette is chosen from whole rows and whole columns at a regular step, then every
@@ -17,14 +17,15 @@ def palette_png(image: Image.Image, compress_level: int = 4) -> bytes:
     the sample finds the palette all pixels would (measured on the shipped figures: the
     same mean error, a lower largest error) in half the time; a thin line of its own
     colour is still met, since a horizontal line crosses every sampled column and a
-    vertical one every sampled row.
+    vertical one every sampled row.  A ``palette`` image given is used as it is.
 
     zlib level 4, not Pillow's 6: measured on a 1536 x 2048 figure, 11 ms and 166 KB
     against 16 ms and 159 KB (level 3 drops to 8 ms but grows to 190 KB).
     """
     if image.mode != "RGB":
         image = image.convert("RGB")
-    palette = _sample(image).quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    if palette is None:
+        palette = _sample(image).quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     image.quantize(palette=palette, dither=Image.Dither.NONE).save(buffer, "PNG", compress_level=compress_level)
     return buffer.getvalue()

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
-from booklet.cache import Cache
+from booklet.cache import Cache, tool_hash
 from booklet.cache import key as cache_key
 from booklet.errors import BookletError, ContentError, Problem
 from booklet.cover import THUMB_WIDTH
@@ -93,16 +93,29 @@ def read_entries(root: Path, out: Path, results=()) -> list[Entry]:
     except BookletError:
         pass   # a catalog of what was just built is still worth writing
     entries = []
+    cache = Cache(root / ".cache" / "booklet")
     for slug in sorted(slugs):
         epub = out / f"{slug}.epub"
         if not epub.is_file():
             continue
         try:
-            entries.append(read_entry(epub, out, Cache(root / ".cache" / "booklet")))
+            entries.append(_cached_entry(epub, out, cache))
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ContentError) as exc:
             # A damaged leftover must not stop the catalog; say so beside the build's warnings.
             _warn(results, slug, f"{epub.name} left out of the catalog: {exc}", epub)
     return sorted(entries, key=_order)
+
+
+def _cached_entry(epub: Path, out: Path, cache: Cache) -> Entry:
+    """read_entry, remembered by the EPUB's path, size and time: a catalog rebuilt after one
+    booklet changed reads that one EPUB, not all of them."""
+    stat = epub.stat()
+    ident = cache_key(tool_hash(), str(epub.resolve()), str(stat.st_size), str(stat.st_mtime_ns))
+    entry = cache.get("entry", ident)
+    if entry is None or entry.cover and not (out / entry.cover).is_file():
+        entry = read_entry(epub, out, cache)
+        cache.put("entry", ident, entry)
+    return entry
 
 
 def _order(entry: Entry) -> tuple:

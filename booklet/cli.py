@@ -15,12 +15,14 @@ from booklet.errors import BookletError, BuildErrors, display_path
 COMMANDS = ("build", "validate", "new", "serve", "preview")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or with *only* that one (the others are not imported:
+    a no-change rebuild must not pay for the modules of ``serve`` or ``validate``)."""
     parser = argparse.ArgumentParser(prog="booklet", description="Build interactive EPUB 3 booklets from Markdown.")
     parser.add_argument("--version", action="version", version=f"booklet {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in (only,) if only else COMMANDS:
         try:
             module = importlib.import_module(f"booklet.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -33,7 +35,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
-    parser = make_parser()
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    parser = make_parser(words[0] if words and words[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

@@ -7,6 +7,8 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from booklet.assets import AssetStore, check_image
+from booklet.cache import Cache, tool_hash, templates_hash
+from booklet.cache import key as cache_key
 from booklet.config import key_line
 from booklet.errors import ConfigError, ContentError, Report
 from booklet.imaging import palette_png, thumbnail_jpeg
@@ -21,7 +23,8 @@ INK, PAPER, ACCENT, MUTED = (38, 36, 44), (246, 240, 228), (178, 34, 34), (120, 
 RINGS = ((430, (240, 205, 196)), (320, (228, 160, 150)), (210, (210, 105, 95)), (110, (190, 50, 45)))
 
 
-def cover_resource(booklet: Booklet, assets: AssetStore, report: Report) -> tuple[Resource, tuple | None]:
+def cover_resource(booklet: Booklet, assets: AssetStore, report: Report,
+                   cache: Cache | None = None) -> tuple[Resource, tuple | None]:
     """Return the cover image resource, added to *assets*, and a drawn cover's catalog thumbnail."""
     if booklet.meta.cover:
         try:
@@ -37,11 +40,20 @@ def cover_resource(booklet: Booklet, assets: AssetStore, report: Report) -> tupl
             text = booklet.config_path.read_text(encoding="utf-8")
             report.error(ConfigError(exc.message, booklet.config_path, key_line(text, "cover", "booklet"),
                                      hint=exc.hint))
-    image = draw_cover(booklet)
-    # Flat colours and type: a palette PNG, a third of the bytes of a full-colour one.
-    resource = assets.add_bytes("cover.png", palette_png(image, cover_palette()), "image/png",
-                                properties=("cover-image",))
-    return resource, thumbnail_jpeg(image, THUMB_WIDTH)
+    # A drawn cover depends only on these and on the tool and its fonts: kept in the cache,
+    # so a rebuild after editing a chapter does not draw it again.
+    meta = booklet.meta
+    ident = cache_key(tool_hash(), templates_hash(booklet.root), meta.title, meta.subtitle or "",
+                      meta.series or "", meta.author)
+    drawn = cache.get("cover", ident) if cache is not None else None
+    if drawn is None:
+        image = draw_cover(booklet)
+        # Flat colours and type: a palette PNG, a third of the bytes of a full-colour one.
+        drawn = (palette_png(image, cover_palette()), thumbnail_jpeg(image, THUMB_WIDTH))
+        if cache is not None:
+            cache.put("cover", ident, drawn)
+    resource = assets.add_bytes("cover.png", drawn[0], "image/png", properties=("cover-image",))
+    return resource, drawn[1]
 
 
 @lru_cache(maxsize=16)

@@ -1,26 +1,24 @@
 """The build, top to bottom: read → render → package → validate → put in place.
 
-Booklets are made in parallel worker processes (one booklet per task, so memory does not
-grow with the catalog); EPUBCheck then runs once, in one JVM, over every new EPUB; a
+Booklets whose stamps show nothing changed are reused at once (:mod:`booklet.stamps`);
+the others are made in parallel worker processes (one booklet per task, so memory does
+not grow with the catalog); EPUBCheck then runs once, in one JVM, over every new EPUB; a
 good EPUB is renamed into place, a bad one never replaces the previous file.
+
+The rendering, packaging and catalog modules are imported only when there is work for
+them: a rebuild with nothing to do costs little more than starting Python.
 """
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from booklet.cache import Cache, booklet_inputs_hash, file_sha256
-from booklet.catalog import cached_thumbnail, write_catalog
 from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
-from booklet.lint.sourcemap import write_source_map
-from booklet.package import write_epub
 from booklet.reader import find_slugs, read_booklet
-from booklet.render import render_booklet
+from booklet.stamps import Stamps, booklet_stamp, partner_stamp
 
 
 @dataclass
@@ -50,8 +48,11 @@ class BookletResult:
     source_map: dict = field(default_factory=dict)
     cache_key: str | None = None
     cached: bool = False              # the EPUB in place was reused as it was
+    stamped: bool = False             # ... and known unchanged from the stamps alone
     figures_used: frozenset = frozenset()
     glossary_used: frozenset = frozenset()
+    inputs: dict = field(default_factory=dict)    # the stamp of the files read, taken before reading
+    partners: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -69,8 +70,14 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
         _check_java()
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs]
-    results = _run(tasks, options.jobs, progress)
+    stamps = Stamps(root)
+    fresh = {slug: _stamped(slug, out, stamps, options) for slug in slugs}
+    for result in fresh.values():
+        if result is not None and progress:
+            progress(result)
+    tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs if fresh[slug] is None]
+    made = iter(_run(tasks, options.jobs, progress) if tasks else [])
+    results = [fresh[slug] or next(made) for slug in slugs]
     pending = [r for r in results if r.ok and r.epub is not None and not r.cached]
     if options.validate and pending:
         try:
@@ -80,9 +87,35 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
                 result.epub.unlink(missing_ok=True)
             raise
     for result in results:
-        _finish(result, options, root)
-    write_catalog(options.root.resolve(), options.out, results)
+        _finish(result, options, root, stamps)
+    listed = sorted(set(slugs) | set(_all_slugs(root)))       # the catalog lists every booklet in out
+    if tasks or not stamps.catalog_fresh(out, listed):
+        from booklet.catalog import write_catalog
+
+        write_catalog(root, options.out, results)
+        stamps.record_catalog(out, listed)
     return results
+
+
+def _all_slugs(root: Path) -> list[str]:
+    try:
+        return find_slugs(root)
+    except BookletError:
+        return []
+
+
+def _stamped(slug: str, out: Path, stamps: Stamps, options: BuildOptions) -> BookletResult | None:
+    """The result of a booklet whose stamp shows nothing changed since its EPUB was made."""
+    if not options.cache:
+        return None
+    final = out / f"{slug}.epub"
+    record = stamps.fresh(slug, final, want_valid=options.validate)
+    if record is None:
+        return None
+    result = BookletResult(slug, epub=final, cached=True, stamped=True)
+    for name, value in record.items():
+        setattr(result, name, value)
+    return result
 
 
 def _check_java() -> None:
@@ -106,6 +139,8 @@ def _run(tasks: list[tuple], jobs: int | None, progress) -> list[BookletResult]:
             if progress:
                 progress(results[-1])
         return results
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(make_booklet, *task) for task in tasks]
         results = []
@@ -119,13 +154,19 @@ def _run(tasks: list[tuple], jobs: int | None, progress) -> list[BookletResult]:
 def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
                  want_valid: bool = True) -> BookletResult:
     """Read, render and package one booklet into a temporary file beside its target."""
+    from booklet.cache import Cache, booklet_inputs_hash
+
     started = time.perf_counter()
     result = BookletResult(slug)
     report = Report()
     cache = Cache(root / ".cache" / "booklet", read=use_cache)
+    # Taken before reading: a file saved while the booklet is being made shows as changed next time.
+    result.inputs = booklet_stamp(root, slug)
     try:
         # partial: go on to render despite read errors, so one run reports them all (render raises)
         booklet = read_booklet(root, slug, report, partial=True)
+        result.partners = tuple(booklet.meta.partners)
+        result.inputs.update(partner_stamp(root, result.partners))
         result.cache_key = booklet_inputs_hash(root, slug, booklet.meta.partners)
         if report.errors or not _reuse(result, cache, out, want_valid):
             _render_and_package(result, booklet, report, cache, out)
@@ -138,8 +179,10 @@ def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
     return result
 
 
-def _reuse(result: BookletResult, cache: Cache, out: Path, want_valid: bool) -> bool:
+def _reuse(result: BookletResult, cache, out: Path, want_valid: bool) -> bool:
     """Reuse the EPUB in place when nothing it was built from has changed."""
+    from booklet.cache import file_sha256
+
     entry = cache.get("booklet", result.cache_key)
     final = out / f"{result.slug}.epub"
     if not entry or entry["sha256"] != file_sha256(final):
@@ -152,7 +195,13 @@ def _reuse(result: BookletResult, cache: Cache, out: Path, want_valid: bool) -> 
     return True
 
 
-def _render_and_package(result: BookletResult, booklet, report: Report, cache: Cache, out: Path) -> None:
+def _render_and_package(result: BookletResult, booklet, report: Report, cache, out: Path) -> None:
+    import tempfile
+
+    from booklet.catalog import cached_thumbnail
+    from booklet.package import write_epub
+    from booklet.render import render_booklet
+
     rendered = render_booklet(booklet, report, cache)
     fd, temp = tempfile.mkstemp(prefix=f".{result.slug}.", suffix=".epub.tmp", dir=out)
     os.close(fd)
@@ -219,15 +268,18 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _finish(result: BookletResult, options: BuildOptions, root: Path) -> None:
+def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> None:
     """Move a good EPUB into place atomically, or drop the temporary file of a bad one."""
     if result.epub is None:
         return
     final = options.out.resolve() / f"{result.slug}.epub"
     # With --strict a warning fails the booklet as an error would.
     failed = not result.ok or options.strict and bool(result.warnings)
+    if result.stamped:
+        return
     if result.cached:
         result.size = final.stat().st_size
+        _stamp(result, final, stamps)
         return
     if failed:
         result.epub.unlink(missing_ok=True)
@@ -235,6 +287,9 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path) -> None:
         if result.ok:
             result.validation = "failed (strict)"
         return
+    from booklet.cache import Cache, file_sha256
+    from booklet.lint.sourcemap import write_source_map
+
     os.chmod(result.epub, 0o644)
     os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
     result.epub, result.size = final, final.stat().st_size
@@ -243,3 +298,14 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path) -> None:
         "sha256": file_sha256(final), "validation": result.validation, "chapters": result.chapters,
         "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,
         "glossary_used": result.glossary_used})
+    _stamp(result, final, stamps)
+
+
+def _stamp(result: BookletResult, final: Path, stamps: Stamps) -> None:
+    """Record what the next build needs to show for this booklet if nothing has changed."""
+    if not result.inputs or not result.ok:
+        return
+    stamps.record(result.slug, final, result.partners, result.inputs, {
+        "validation": result.validation, "chapters": result.chapters, "figures": result.figures,
+        "size": result.size, "warnings": list(result.warnings), "figures_used": result.figures_used,
+        "glossary_used": result.glossary_used, "cache_key": result.cache_key})

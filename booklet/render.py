@@ -66,7 +66,7 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None)
                 stats.append(entry[1])
     finally:
         jobs.close()
-    cover, thumbnail = cover_resource(booklet, assets, report)
+    cover, thumbnail = cover_resource(booklet, assets, report, cache)
     report.raise_if_errors()
     has_quiz = any(s.quiz_count for s in stats)
     front = [

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from booklet.errors import TemplateError
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -45,14 +47,37 @@ def make_environment(root: Path) -> jinja2.Environment:
 
 @lru_cache(maxsize=8)
 def _environment(root: Path) -> jinja2.Environment:
+    import jinja2          # here, not at the top: a build with nothing to do never needs it
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
+        bytecode_cache=_bytecode_cache(root / ".cache" / "booklet" / "jinja"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _bytecode_cache(folder: Path):
+    """Compiled templates kept between runs (compiling them was a sixth of a one-chapter
+    rebuild); Jinja2 checks each against its source, and a folder that cannot be written
+    only costs speed."""
+    import jinja2
+
+    class Cache(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return Cache(str(folder))
 
 
 def theme_file(root: Path, name: str) -> Path:
@@ -67,6 +92,8 @@ def theme_file(root: Path, name: str) -> Path:
 
 def render_template(env: jinja2.Environment, name: str, **context) -> str:
     """Render template *name*, turning Jinja2's errors into TemplateError with file and line."""
+    import jinja2
+
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
@@ -80,6 +107,8 @@ def render_template(env: jinja2.Environment, name: str, **context) -> str:
 
 
 def _template_path(env: jinja2.Environment, name: str) -> str:
+    import jinja2
+
     try:
         return env.get_template(name).filename or name
     except jinja2.TemplateError:

@@ -203,6 +203,11 @@ def main() -> None:
 
     pandoc = pypandoc.get_pandoc_path()
     version = subprocess.run([pandoc, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    # As `pip install` does: compile booklet's modules once, so that no timed run spends its
+    # time compiling them (PYTHONDONTWRITEBYTECODE, set on some machines, would make every run do it).
+    import compileall
+
+    compileall.compile_dir(str(REPO / "booklet"), quiet=1)
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="booklet-bench-") as tmp:

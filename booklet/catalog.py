@@ -107,15 +107,27 @@ def read_entries(root: Path, out: Path, results=()) -> list[Entry]:
 
 
 def _cached_entry(epub: Path, out: Path, cache: Cache) -> Entry:
-    """read_entry, remembered by the EPUB's path, size and time: a catalog rebuilt after one
-    booklet changed reads that one EPUB, not all of them."""
-    stat = epub.stat()
-    ident = cache_key(tool_hash(), str(epub.resolve()), str(stat.st_size), str(stat.st_mtime_ns))
-    entry = cache.get("entry", ident)
-    if entry is None or entry.cover and not (out / entry.cover).is_file():
-        entry = read_entry(epub, out, cache)
-        cache.put("entry", ident, entry)
+    """The entry of the EPUB at *epub*, its thumbnail written into *out*/covers."""
+    entry, thumb = entry_for(epub, cache)
+    if thumb is not None:
+        write_if_changed(out / entry.cover, thumb[0])
     return entry
+
+
+def entry_for(epub: Path, cache: Cache, source: Path | None = None) -> tuple[Entry, tuple | None]:
+    """The catalog entry and thumbnail of the EPUB at *epub*, remembered by its path, size and
+    time: a catalog written after one booklet changed reads that one EPUB, not all of them.
+
+    A build worker calls this with its new EPUB still at the temporary *source* (a rename
+    keeps size and time), so the catalog written at the end finds the entry ready.
+    """
+    stat = (source or epub).stat()
+    ident = cache_key(tool_hash(), str(epub.resolve()), str(stat.st_size), str(stat.st_mtime_ns))
+    found = cache.get("entry", ident)
+    if found is None:
+        found = parse_entry(source or epub, epub.stem, cache)
+        cache.put("entry", ident, found)
+    return found
 
 
 def _order(entry: Entry) -> tuple:
@@ -131,6 +143,14 @@ def _warn(results, slug: str, message: str, path: Path) -> None:
 
 def read_entry(epub: Path, out: Path, cache: Cache | None = None) -> Entry:
     """Read one EPUB's metadata, chapter titles and cover; write its thumbnail into *out*."""
+    entry, thumb = parse_entry(epub, epub.stem, cache)
+    if thumb is not None:
+        write_if_changed(out / entry.cover, thumb[0])
+    return entry
+
+
+def parse_entry(epub: Path, slug: str, cache: Cache | None = None) -> tuple[Entry, tuple | None]:
+    """One EPUB's metadata, chapter titles and cover thumbnail (JPEG bytes and size), or None."""
     with zipfile.ZipFile(epub) as archive:
         opf_path = _opf_path(archive)
         opf = etree.fromstring(archive.read(opf_path))
@@ -142,14 +162,32 @@ def read_entry(epub: Path, out: Path, cache: Cache | None = None) -> Entry:
         cover_data = archive.read(cover) if cover else None
         if not meta.get("modified"):
             meta["modified"] = _zip_time(archive.getinfo(opf_path))
-    slug = epub.stem
-    entry = Entry(slug=slug, href=epub.name, size=epub.stat().st_size, chapters=chapters, **meta)
+    entry = Entry(slug=slug, href=f"{slug}.epub", size=epub.stat().st_size, chapters=chapters, **meta)
     thumb = cached_thumbnail(cover_data, cache) if cover_data else None
     if thumb is None:
-        return entry
-    data, size = thumb
-    write_if_changed(out / "covers" / f"{slug}.jpg", data)
-    return replace(entry, cover=f"covers/{slug}.jpg", cover_size=size)
+        return entry, None
+    return replace(entry, cover=f"covers/{slug}.jpg", cover_size=thumb[1]), thumb
+
+
+def remember_entry(epub: Path, source: Path, folder: Path) -> None:
+    """Read the entry of a new EPUB, still at *source*, ahead of the catalog: a build worker
+    calls this, so the catalog written at the end finds it ready.  It reads the cache even in
+    a --no-cache build: the cover's thumbnail was made moments ago, in this build."""
+    try:
+        entry_for(epub, Cache(folder), source=source)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ContentError, OSError):
+        pass    # the catalog reads it again and says what is wrong
+
+
+def prepare(root: Path) -> None:
+    """Load what writing the catalog needs (modules, compiled templates): the build calls this
+    while its workers run, so that the catalog at the end is quick."""
+    env = make_environment(root)
+    for name in ("index.html.j2", "opds.xml.j2"):
+        try:
+            env.get_template(name)
+        except Exception:       # noqa: BLE001 - reported where the template is rendered
+            pass
 
 
 def _opf_path(archive: zipfile.ZipFile) -> str:

@@ -75,8 +75,17 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     for result in fresh.values():
         if result is not None and progress:
             progress(result)
+    finished: set[str] = set()
+
+    def arrived(result: BookletResult) -> None:
+        if not options.validate:       # nothing to wait for: put it in place while the others are made
+            _finish(result, options, root, stamps)
+            finished.add(result.slug)
+        if progress:
+            progress(result)
+
     tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs if fresh[slug] is None]
-    made = iter(_run(tasks, options.jobs, progress) if tasks else [])
+    made = iter(_run(tasks, options.jobs, arrived, meanwhile=lambda: _prepare_catalog(root)) if tasks else [])
     results = [fresh[slug] or next(made) for slug in slugs]
     pending = [r for r in results if r.ok and r.epub is not None and not r.cached]
     if options.validate and pending:
@@ -87,7 +96,8 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
                 result.epub.unlink(missing_ok=True)
             raise
     for result in results:
-        _finish(result, options, root, stamps)
+        if result.slug not in finished:
+            _finish(result, options, root, stamps)
     listed = sorted(set(slugs) | set(_all_slugs(root)))       # the catalog lists every booklet in out
     if tasks or not stamps.catalog_fresh(out, listed):
         from booklet.catalog import write_catalog
@@ -95,6 +105,12 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
         write_catalog(root, options.out, results)
         stamps.record_catalog(out, listed)
     return results
+
+
+def _prepare_catalog(root: Path) -> None:
+    from booklet.catalog import prepare
+
+    prepare(root)
 
 
 def _all_slugs(root: Path) -> list[str]:
@@ -129,9 +145,14 @@ def _check_java() -> None:
         raise
 
 
-def _run(tasks: list[tuple], jobs: int | None, progress) -> list[BookletResult]:
-    """Make each booklet, in worker processes when there is more than one to make."""
+def _run(tasks: list[tuple], jobs: int | None, progress, meanwhile=None) -> list[BookletResult]:
+    """Make each booklet, in worker processes when there is more than one to make; the main
+    process does *meanwhile* while they work."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    if jobs > 1:
+        # The processes fill the cores already: one figure thread each beside the Markdown
+        # (measured: less memory at once and a few per cent quicker than one per core).
+        tasks = [(*task, 1) for task in tasks]
     if jobs == 1:
         results = []
         for task in tasks:
@@ -141,18 +162,27 @@ def _run(tasks: list[tuple], jobs: int | None, progress) -> list[BookletResult]:
         return results
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(make_booklet, *task) for task in tasks]
+        if meanwhile:
+            meanwhile()
         results = []
         for future in futures:
             results.append(future.result())
             if progress:
                 progress(results[-1])
-        return results
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    # All results are in: let the workers wind down while the catalog is written
+    # (Python still waits for them before it exits).
+    pool.shutdown(wait=False)
+    return results
 
 
 def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
-                 want_valid: bool = True) -> BookletResult:
+                 want_valid: bool = True, figure_threads: int | None = None) -> BookletResult:
     """Read, render and package one booklet into a temporary file beside its target."""
     from booklet.cache import Cache, booklet_inputs_hash
 
@@ -169,7 +199,7 @@ def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
         result.inputs.update(partner_stamp(root, result.partners))
         result.cache_key = booklet_inputs_hash(root, slug, booklet.meta.partners)
         if report.errors or not _reuse(result, cache, out, want_valid):
-            _render_and_package(result, booklet, report, cache, out)
+            _render_and_package(result, booklet, report, cache, out, figure_threads)
     except BuildErrors as exc:
         result.errors.extend(exc.errors)
     except BookletError as exc:
@@ -195,14 +225,15 @@ def _reuse(result: BookletResult, cache, out: Path, want_valid: bool) -> bool:
     return True
 
 
-def _render_and_package(result: BookletResult, booklet, report: Report, cache, out: Path) -> None:
+def _render_and_package(result: BookletResult, booklet, report: Report, cache, out: Path,
+                        figure_threads: int | None = None) -> None:
     import tempfile
 
-    from booklet.catalog import cached_thumbnail
+    from booklet.catalog import cached_thumbnail, remember_entry
     from booklet.package import write_epub
     from booklet.render import render_booklet
 
-    rendered = render_booklet(booklet, report, cache)
+    rendered = render_booklet(booklet, report, cache, figure_threads)
     fd, temp = tempfile.mkstemp(prefix=f".{result.slug}.", suffix=".epub.tmp", dir=out)
     os.close(fd)
     try:
@@ -214,6 +245,8 @@ def _render_and_package(result: BookletResult, booklet, report: Report, cache, o
     cover = next((r for r in rendered.resources if r.href == rendered.cover_href), None)
     if cover is not None:
         cached_thumbnail(cover.data, cache, made=rendered.cover_thumbnail)
+    # The catalog's entry, read here in parallel rather than by the main process at the end.
+    remember_entry(out / f"{result.slug}.epub", Path(temp), cache.folder)
     result.chapters, result.figures = len(booklet.chapters), rendered.figure_count
     result.source_map = source_map(rendered)
     result.figures_used = frozenset(rendered.figures_used)

@@ -43,8 +43,12 @@ def source_date(booklet: Booklet) -> str:
     return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None) -> RenderedBooklet:
-    """Render every page of *booklet*; collect all errors before raising."""
+def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None,
+                   figure_threads: int | None = None) -> RenderedBooklet:
+    """Render every page of *booklet*; collect all errors before raising.
+
+    Figures render in *figure_threads* threads beside the Markdown (default: one per core).
+    """
     env = make_environment(booklet.root)
     assets = AssetStore(booklet.root, booklet.image_dir)
     base = _base_context(booklet)
@@ -53,7 +57,7 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None)
     stats: list[ChapterStats] = []
     keys = [cache_key(shared, chapter.text) for chapter in booklet.chapters]
     cached = [cache.get("chapter", k) if cache else None for k in keys]
-    jobs = FigureJobs()
+    jobs = FigureJobs(figure_threads)
     try:
         _prefetch_figures(jobs, assets, [c for c, e in zip(booklet.chapters, cached) if e is None])
         for chapter, ckey, entry in zip(booklet.chapters, keys, cached):

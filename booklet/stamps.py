@@ -31,7 +31,7 @@ def _stat_tree(folder: Path, into: Stamp) -> None:
     except OSError:
         return
     for entry in entries:
-        if entry.is_dir(follow_symlinks=True):
+        if entry.is_dir(follow_symlinks=False):     # as the content hash: links to folders are not followed
             if entry.name != "__pycache__":
                 _stat_tree(Path(entry.path), into)
         else:

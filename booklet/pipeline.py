@@ -66,10 +66,7 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     if not slugs:
         raise BookletError("no booklets found", root / "chapters",
                            hint="each booklet is a folder chapters/<slug>/ with a booklet.toml")
-    if options.validate:
-        _check_java()
     out = options.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(root)
     fresh = {slug: _stamped(slug, out, stamps, options) for slug in slugs}
     for result in fresh.values():
@@ -85,6 +82,9 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
             progress(result)
 
     tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs if fresh[slug] is None]
+    if tasks and options.validate:
+        _check_java()                  # before any work; booklets reused as they were need no Java
+    out.mkdir(parents=True, exist_ok=True)
     made = iter(_run(tasks, options.jobs, arrived, meanwhile=lambda: _prepare_catalog(root)) if tasks else [])
     results = [fresh[slug] or next(made) for slug in slugs]
     pending = [r for r in results if r.ok and r.epub is not None and not r.cached]

@@ -141,14 +141,6 @@ def _warn(results, slug: str, message: str, path: Path) -> None:
             result.warnings.append(Problem(message, path))
 
 
-def read_entry(epub: Path, out: Path, cache: Cache | None = None) -> Entry:
-    """Read one EPUB's metadata, chapter titles and cover; write its thumbnail into *out*."""
-    entry, thumb = parse_entry(epub, epub.stem, cache)
-    if thumb is not None:
-        write_if_changed(out / entry.cover, thumb[0])
-    return entry
-
-
 def parse_entry(epub: Path, slug: str, cache: Cache | None = None) -> tuple[Entry, tuple | None]:
     """One EPUB's metadata, chapter titles and cover thumbnail (JPEG bytes and size), or None."""
     with zipfile.ZipFile(epub) as archive:

@@ -303,13 +303,11 @@ def _rel(path: Path, root: Path) -> str:
 
 def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> None:
     """Move a good EPUB into place atomically, or drop the temporary file of a bad one."""
-    if result.epub is None:
+    if result.epub is None or result.stamped:
         return
     final = options.out.resolve() / f"{result.slug}.epub"
     # With --strict a warning fails the booklet as an error would.
     failed = not result.ok or options.strict and bool(result.warnings)
-    if result.stamped:
-        return
     if result.cached:
         result.size = final.stat().st_size
         _stamp(result, final, stamps)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import booklet
+from booklet.model import config_path, image_dir, source_dir
 from booklet.theme import template_dirs
 
 FORMAT = 1
@@ -54,9 +55,8 @@ def templates_hash(root: Path) -> str:
 def assets_hash(root: Path, slug: str) -> str:
     """Hash a booklet's images and the non-text files beside its chapters (what figures and images use)."""
     digest = hashlib.sha256()
-    source = root / "chapters" / slug
-    _hash_files(digest, _tree(root / "images" / slug)
-                + [p for p in _tree(source) if p.suffix not in (".md", ".toml")])
+    _hash_files(digest, _tree(image_dir(root, slug))
+                + [p for p in _tree(source_dir(root, slug)) if p.suffix not in (".md", ".toml")])
     return digest.hexdigest()
 
 
@@ -65,8 +65,8 @@ def booklet_inputs_hash(root: Path, slug: str, partners: tuple[str, ...] = ()) -
     digest = hashlib.sha256()
     for part in (tool_hash(), templates_hash(root), os.environ.get("SOURCE_DATE_EPOCH", "")):
         digest.update(part.encode() + b"\0")
-    _hash_files(digest, _tree(root / "chapters" / slug) + _tree(root / "images" / slug))
-    _hash_files(digest, [p for s in partners if (p := root / "chapters" / s / "booklet.toml").is_file()])
+    _hash_files(digest, _tree(source_dir(root, slug)) + _tree(image_dir(root, slug)))
+    _hash_files(digest, [p for s in partners if (p := config_path(root, s)).is_file()])
     return digest.hexdigest()
 
 
@@ -85,24 +85,42 @@ class Cache:
         return self.folder / kind / f"{key}.pickle"
 
     def get(self, kind: str, key: str):
-        if not self.read:
-            return None
-        try:
-            with open(self._path(kind, key), "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-            return None
+        return read_pickle(self._path(kind, key)) if self.read else None
 
     def put(self, kind: str, key: str, value) -> None:
-        path = self._path(kind, key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, path)
-        except OSError:
-            pass      # a read-only or full disk costs speed next time, never the build
+        write_pickle(self._path(kind, key), value)
+
+
+def read_pickle(path: Path):
+    """The object pickled at *path*, or None when it is missing, unreadable or damaged."""
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+
+
+def write_pickle(path: Path, value) -> bool:
+    """Pickle *value* to *path* atomically; False when it could not be written."""
+    return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write *data* to *path* through a temporary file and a rename, so that a concurrent
+    reader sees the old file or the new one, never half of one.  False when it could not be
+    written: a read-only or full disk costs speed next time, never the build."""
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+        return True
+    except OSError:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        return False
 
 
 def key(*parts: str | bytes) -> str:
@@ -115,7 +133,12 @@ def key(*parts: str | bytes) -> str:
 
 
 def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of the file at *path*, read in blocks; None when it cannot be read."""
+    digest = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     except OSError:
         return None
+    return digest.hexdigest()

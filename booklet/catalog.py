@@ -26,12 +26,12 @@ from booklet.cover import THUMB_WIDTH
 from booklet.imaging import thumbnail_jpeg
 from booklet.reader import find_slugs
 from booklet.theme import make_environment, render_template
+from booklet.xhtml import CONTAINER_NS, EPUB_NS, OPF_NS, XHTML_NS
 
 OPDS_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 EPUB_TYPE = "application/epub+zip"
-NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
-      "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml",
-      "epub": "http://www.idpf.org/2007/ops"}
+NS = {"opf": OPF_NS, "dc": "http://purl.org/dc/elements/1.1/", "c": CONTAINER_NS, "x": XHTML_NS,
+      "epub": EPUB_NS}
 _EPUB_TYPE_ATTR = "{http://www.idpf.org/2007/ops}type"
 # Front matter the nav lists but a reader choosing a booklet does not think of as chapters.
 _NOT_CHAPTERS = {"cover", "titlepage", "toc", "landmarks"}

@@ -5,6 +5,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# Where a booklet's files are under a root: the one place that spells the layout out.
+def source_dir(root: Path, slug: str) -> Path:
+    """The folder of a booklet's chapters, booklet.toml and glossary.toml."""
+    return root / "chapters" / slug
+
+
+def image_dir(root: Path, slug: str) -> Path:
+    """The folder of a booklet's images and figure files."""
+    return root / "images" / slug
+
+
+def config_path(root: Path, slug: str) -> Path:
+    """A booklet's booklet.toml."""
+    return source_dir(root, slug) / "booklet.toml"
+
+
 @dataclass(frozen=True)
 class Metadata:
     """The ``[booklet]`` table of a booklet.toml, validated."""
@@ -75,11 +91,11 @@ class Booklet:
 
     @property
     def source_dir(self) -> Path:
-        return self.root / "chapters" / self.slug
+        return source_dir(self.root, self.slug)
 
     @property
     def image_dir(self) -> Path:
-        return self.root / "images" / self.slug
+        return image_dir(self.root, self.slug)
 
 
 @dataclass(frozen=True)

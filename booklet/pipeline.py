@@ -324,9 +324,10 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: St
     os.chmod(result.epub, 0o644)
     os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
     result.epub, result.size = final, final.stat().st_size
-    write_source_map(final, root, result.slug, result.source_map)   # for `booklet validate` later
+    sha256 = file_sha256(final)
+    write_source_map(final, root, result.slug, result.source_map, sha256)   # for `booklet validate` later
     Cache(root / ".cache" / "booklet").put("booklet", result.cache_key, {
-        "sha256": file_sha256(final), "validation": result.validation, "chapters": result.chapters,
+        "sha256": sha256, "validation": result.validation, "chapters": result.chapters,
         "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,
         "glossary_used": result.glossary_used})
     _stamp(result, final, stamps)

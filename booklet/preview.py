@@ -28,6 +28,7 @@ from typing import Iterator
 
 from lxml import etree
 
+from booklet import xhtml
 from booklet.errors import BookletError, BuildErrors, EnvironmentProblem
 
 VIEWPORTS = {"portrait": (820, 1180), "landscape": (1180, 820)}
@@ -43,8 +44,8 @@ MEDIA_TYPES = {".xhtml": "application/xhtml+xml", ".html": "text/html", ".css": 
                ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
                ".ncx": "application/x-dtbncx+xml", ".opf": "application/oebps-package+xml",
                ".mp4": "video/mp4"}
-CONTAINER_NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container"}
-OPF_NS = {"opf": "http://www.idpf.org/2007/opf"}
+CONTAINER_NS = {"c": xhtml.CONTAINER_NS}
+OPF_NS = {"opf": xhtml.OPF_NS}
 
 # The measurement every page gets once it has loaded and its fonts are in.
 _MEASURE = "() => document.fonts.ready.then(() => document.scrollingElement.scrollWidth)"

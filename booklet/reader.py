@@ -7,7 +7,7 @@ from pathlib import Path
 
 from booklet.config import XML_INVALID, key_line, load_glossary, load_metadata, read_toml
 from booklet.errors import ConfigError, ContentError, Report
-from booklet.model import Booklet, Chapter, PartnerInfo
+from booklet.model import Booklet, Chapter, PartnerInfo, config_path, source_dir
 
 _TITLE = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -29,19 +29,19 @@ def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -
     config values replaced by placeholders, bad chapters left out) and must raise the
     report's errors itself, after finding those of the later stages too.
     """
-    config_path = root / "chapters" / slug / "booklet.toml"
-    if not config_path.is_file():
-        raise ConfigError(f"no booklet named '{slug}'", root / "chapters" / slug,
-                          hint=f"expected {config_path.relative_to(root)}; available: "
+    config = config_path(root, slug)
+    if not config.is_file():
+        raise ConfigError(f"no booklet named '{slug}'", source_dir(root, slug),
+                          hint=f"expected {config.relative_to(root)}; available: "
                                f"{', '.join(find_slugs(root)) or 'none'}")
-    meta = load_metadata(config_path, slug, report, lenient=partial)
-    booklet = Booklet(slug=slug, root=root, config_path=config_path, meta=meta)
+    meta = load_metadata(config, slug, report, lenient=partial)
+    booklet = Booklet(slug=slug, root=root, config_path=config, meta=meta)
     booklet.chapters = _read_chapters(booklet, report)
     glossary = booklet.source_dir / "glossary.toml"
     if glossary.is_file():
         booklet.glossary_path = glossary
         booklet.glossary = load_glossary(glossary, report)
-    booklet.partners = [_partner(root, slug, p, config_path, report) for p in meta.partners]
+    booklet.partners = [_partner(root, slug, p, config, report) for p in meta.partners]
     if not partial:
         report.raise_if_errors()
     return booklet
@@ -151,11 +151,11 @@ def _find_title(text: str) -> tuple[str | None, int]:
     return None, 0
 
 
-def _partner(root: Path, slug: str, partner: str, config_path: Path, report: Report) -> PartnerInfo:
-    path = root / "chapters" / partner / "booklet.toml"
-    text = config_path.read_text(encoding="utf-8")
+def _partner(root: Path, slug: str, partner: str, config_file: Path, report: Report) -> PartnerInfo:
+    path = config_path(root, partner)
+    text = config_file.read_text(encoding="utf-8")
     if partner == slug or not path.is_file():
-        report.error(ConfigError(f"partner {partner!r} is not a booklet in this root", config_path,
+        report.error(ConfigError(f"partner {partner!r} is not a booklet in this root", config_file,
                                  key_line(text, "partners", "booklet"),
                                  hint=f"expected chapters/{partner}/booklet.toml"))
         return PartnerInfo(partner, partner, None, None, None)
@@ -164,7 +164,7 @@ def _partner(root: Path, slug: str, partner: str, config_path: Path, report: Rep
     except ConfigError as exc:
         report.error(exc)
         table = {}
-    own = read_toml(config_path)[0].get("booklet", {})
+    own = read_toml(config_file)[0].get("booklet", {})
     base = own.get("download_base") if isinstance(own, dict) else None
     href = f"{base}{partner}.epub" if isinstance(base, str) else None
     if not isinstance(table, dict):

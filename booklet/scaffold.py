@@ -21,6 +21,7 @@ import jinja2
 
 from booklet import config
 from booklet.errors import BookletError
+from booklet.model import image_dir, source_dir
 from booklet.starter.drawings import PICTURES
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -96,7 +97,7 @@ def check_request(new: NewBooklet) -> None:
 
 def target_dirs(new: NewBooklet) -> tuple[Path, Path]:
     """The booklet's chapter folder and image folder."""
-    return new.root / "chapters" / new.slug, new.root / "images" / new.slug
+    return source_dir(new.root, new.slug), image_dir(new.root, new.slug)
 
 
 def starter_files(new: NewBooklet, today: datetime.date | None = None) -> dict[Path, bytes]:

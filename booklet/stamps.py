@@ -13,11 +13,11 @@ does with its index, a stamp is trusted only for files older than the stamp file
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 from pathlib import Path
 
 import booklet
+from booklet.cache import read_pickle, write_pickle
+from booklet.model import config_path, image_dir, source_dir
 from booklet.theme import template_dirs
 
 FORMAT = 1
@@ -62,14 +62,14 @@ def shared_stamp(root: Path) -> tuple:
 def booklet_stamp(root: Path, slug: str) -> Stamp:
     """The files one booklet is built from: its chapters folder and its images."""
     files: Stamp = {}
-    _stat_tree(root / "chapters" / slug, files)
-    _stat_tree(root / "images" / slug, files)
+    _stat_tree(source_dir(root, slug), files)
+    _stat_tree(image_dir(root, slug), files)
     return files
 
 
 def partner_stamp(root: Path, partners) -> Stamp:
     """The partners' configs a booklet shows titles from (a missing one is stamped too)."""
-    configs = (root / "chapters" / partner / "booklet.toml" for partner in partners)
+    configs = (config_path(root, partner) for partner in partners)
     return {str(config): _stat_file(config) or (-1, -1) for config in configs}
 
 
@@ -92,10 +92,9 @@ class Stamps:
         path = self.folder / f"{slug}.pickle"
         try:
             stamped = path.stat().st_mtime_ns
-            with open(path, "rb") as handle:
-                record = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        except OSError:
             return None
+        record = read_pickle(path)
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             return None
         if want_valid and record["result"].get("validation") != "valid":
@@ -110,22 +109,18 @@ class Stamps:
 
     def record(self, slug: str, epub: Path, partners: tuple[str, ...], files: Stamp, result: dict) -> None:
         """Stamp a booklet just built or reused, with the stamp of its files taken before reading them."""
-        self._write(f"{slug}.pickle", {"format": FORMAT, "epub": (str(epub), _stat_file(epub)),
-                                       "shared": self.shared, "files": files, "partners": tuple(partners),
-                                       "result": result})
+        write_pickle(self.folder / f"{slug}.pickle", {
+            "format": FORMAT, "epub": (str(epub), _stat_file(epub)), "shared": self.shared, "files": files,
+            "partners": tuple(partners), "result": result})
 
     def catalog_fresh(self, out: Path, slugs) -> bool:
         """Tell whether index.html, opds.xml and covers/ in *out* are as the last build left them,
         with the same EPUBs beside them: then there is nothing to write."""
-        try:
-            with open(self.folder / "catalog.pickle", "rb") as handle:
-                record = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
-            return False
-        return record == self._catalog_record(out, slugs)
+        record = read_pickle(self.folder / "catalog.pickle")
+        return record is not None and record == self._catalog_record(out, slugs)
 
     def record_catalog(self, out: Path, slugs) -> None:
-        self._write("catalog.pickle", self._catalog_record(out, slugs))
+        write_pickle(self.folder / "catalog.pickle", self._catalog_record(out, slugs))
 
     def _catalog_record(self, out: Path, slugs) -> dict:
         files: Stamp = {}
@@ -133,14 +128,3 @@ class Stamps:
         for name in ("index.html", "opds.xml", *(f"{slug}.epub" for slug in slugs)):
             files[name] = _stat_file(out / name)
         return {"format": FORMAT, "out": str(out), "shared": self.shared, "files": files}
-
-    def _write(self, name: str, record) -> None:
-        # A failed write costs speed next time, never the build.
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.folder / name)
-        except OSError:
-            pass

@@ -13,6 +13,8 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 SVG_NS = "http://www.w3.org/2000/svg"
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+OPF_NS = "http://www.idpf.org/2007/opf"
+CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
 _WRAP = f'<div xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}">{{}}</div>'
 # Attributes through which an element loads something rather than links to it.
 LOADING = {"img": "src", "source": "src", "video": "src", "audio": "src", "track": "src",

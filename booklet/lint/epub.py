@@ -10,14 +10,16 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-XHTML = "http://www.w3.org/1999/xhtml"
-SVG = "http://www.w3.org/2000/svg"
-OPS = "http://www.idpf.org/2007/ops"
-OPF = "http://www.idpf.org/2007/opf"
+from booklet.xhtml import CONTAINER_NS as CONTAINER
+from booklet.xhtml import EPUB_NS as OPS
+from booklet.xhtml import OPF_NS as OPF
+from booklet.xhtml import SVG_NS as SVG
+from booklet.xhtml import XHTML_NS as XHTML
+
 XLINK = "http://www.w3.org/1999/xlink"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{OPS}}}type"
-CONTAINER_NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container"}
+CONTAINER_NS = {"c": CONTAINER}
 XHTML_TYPES = ("application/xhtml+xml", "text/html")
 
 

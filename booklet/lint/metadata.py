@@ -6,8 +6,8 @@ from functools import cached_property
 
 from booklet.lint.epub import EPUB_TYPE, OPF, SVG, XHTML, Epub, tokens
 from booklet.lint.model import ERROR, WARNING, Hit, rule
+from booklet.xhtml import MATHML_NS as MATHML
 
-MATHML = "http://www.w3.org/1998/Math/MathML"
 REQUIRED = ("schema:accessMode", "schema:accessibilityFeature", "schema:accessibilityHazard",
             "schema:accessibilitySummary")
 CONFORMS_TO = "dcterms:conformsTo"

@@ -6,40 +6,27 @@ looks for one under the current folder and the EPUB's folder and its parent.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from booklet.cache import file_sha256, write_atomic
 from booklet.lint.model import Finding
 
 MAPS = Path(".cache") / "booklet" / "maps"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_source_map(epub: Path, root: Path, slug: str, source_map: dict) -> Path | None:
-    """Keep *source_map* (paths relative to *root*) for the EPUB now at *epub*; never fails the build."""
-    folder = root / MAPS
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{_sha256(epub)}.json"
-        data = {"format": 1, "slug": slug, "epub": epub.name, "source_map": source_map}
-        fd, temp = tempfile.mkstemp(prefix=".map.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, sort_keys=True)
-        os.replace(temp, target)      # atomic: a concurrent validate reads the old map or the new one
-        return target
-    except OSError:
+def write_source_map(epub: Path, root: Path, slug: str, source_map: dict, sha256: str | None = None) -> Path | None:
+    """Keep *source_map* (paths relative to *root*) for the EPUB now at *epub*, whose SHA-256
+    the caller may know already; never fails the build."""
+    sha256 = sha256 or file_sha256(epub)
+    if sha256 is None:
         return None
+    target = root / MAPS / f"{sha256}.json"
+    data = {"format": 1, "slug": slug, "epub": epub.name, "source_map": source_map}
+    # Atomic: a concurrent validate reads the old map or the new one.
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return target if write_atomic(target, text.encode("utf-8")) else None
 
 
 def find_source_map(epub: Path, roots: list[Path] | None = None) -> tuple[Path, dict] | None:
@@ -48,9 +35,10 @@ def find_source_map(epub: Path, roots: list[Path] | None = None) -> tuple[Path, 
     if roots is None:
         roots = [Path.cwd(), epub.absolute().parent, epub.absolute().parent.parent]
     candidates = [root for root in dict.fromkeys(r.resolve() for r in roots) if (root / MAPS).is_dir()]
-    if not candidates or not epub.is_file():
+    sha256 = file_sha256(epub) if candidates else None
+    if sha256 is None:
         return None
-    name = f"{_sha256(epub)}.json"
+    name = f"{sha256}.json"
     for root in candidates:
         try:
             data = json.loads((root / MAPS / name).read_text(encoding="utf-8"))

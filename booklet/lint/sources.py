@@ -6,6 +6,7 @@ from pathlib import Path
 
 from booklet.errors import BookletError, Report
 from booklet.lint.model import ERROR, WARNING, Hit, rule
+from booklet.model import image_dir, source_dir
 
 TEXT_SUFFIXES = (".md", ".markdown", ".toml", ".txt", ".svg", ".css")
 
@@ -21,11 +22,11 @@ class Sources:
 
     @property
     def chapters(self) -> Path:
-        return self.root / "chapters" / self.slug
+        return source_dir(self.root, self.slug)
 
     @property
     def images(self) -> Path:
-        return self.root / "images" / self.slug
+        return image_dir(self.root, self.slug)
 
 
 @rule("f-005", WARNING, "figure file referenced nowhere", source=True)

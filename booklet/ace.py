@@ -20,10 +20,10 @@ from pathlib import Path
 from booklet.errors import EnvironmentProblem
 from booklet.lint.epub import Epub, NotAnEpub
 from booklet.lint.model import ERROR, Finding
+from booklet.preview import chromium_on_path
 
 REPO = Path(__file__).resolve().parent.parent
 INSTALL = "PUPPETEER_SKIP_DOWNLOAD=1 npm install @daisy/ace-cli"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 @dataclass
@@ -58,11 +58,8 @@ def find_chromium(env: dict[str, str] | None = None) -> Path | None:
         return Path(given) if os.access(given, os.X_OK) else None
     if os.access("/usr/bin/chromium", os.X_OK):
         return Path("/usr/bin/chromium")
-    for name in BROWSERS:
-        found = shutil.which(name, path=env.get("PATH"))
-        if found:
-            return Path(found)
-    return None
+    found = chromium_on_path(env.get("PATH"))
+    return Path(found) if found else None
 
 
 def require_ace(env: dict[str, str] | None = None) -> tuple[Path, Path]:

@@ -158,11 +158,19 @@ def find_chromium() -> str:
         if Path(chosen).is_file():
             return chosen
         raise EnvironmentProblem(f"BOOKLET_CHROMIUM is {chosen!r}, which does not exist", hint=CHROMIUM_HINT)
+    found = chromium_on_path()
+    if found:
+        return found
+    raise EnvironmentProblem("Chromium is needed for previews but was not found", hint=CHROMIUM_HINT)
+
+
+def chromium_on_path(path: str | None = None) -> str | None:
+    """The first Chromium-like browser on *path* (default: $PATH), or None."""
     for name in CHROMIUM_CANDIDATES:
-        found = shutil.which(name)
+        found = shutil.which(name, path=path)
         if found:
             return found
-    raise EnvironmentProblem("Chromium is needed for previews but was not found", hint=CHROMIUM_HINT)
+    return None
 
 
 def start_playwright():

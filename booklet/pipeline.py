@@ -272,9 +272,11 @@ def _validate(results: list[BookletResult], strict: bool, root: Path | None = No
                 f"EPUBCheck {message.id}: {message.message}",
                 message.source_path or f"{result.slug}.epub!{message.path}",
                 message.source_line if message.source_path else message.line, code=message.id))
-        result.validation = "failed" if failing else (
-            f"{len(check.warnings)} warnings" if check.warnings else "valid")
-        lint_build(result, root, strict)   # findings mapped to the source as EPUBCheck's are
+        # Lint findings are mapped to the source as EPUBCheck's are.
+        lint_failing, lint_warnings = lint_build(result, root, strict)
+        warnings = len(check.warnings) + lint_warnings
+        result.validation = ("failed" if failing or lint_failing
+                             else f"{warnings} warning{'s' * (warnings != 1)}" if warnings else "valid")
 
 
 def source_map(rendered) -> dict:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from booklet.validation import STRATEGIES, run_epubcheck  # noqa: E402
+from booklet.check.epubcheck import STRATEGIES, run_epubcheck  # noqa: E402
 
 CHAPTER = """<h1 id="top">{title}</h1>
 <p>Trigger points in {title} refer pain to the low back, the hip and the buttock.

@@ -56,7 +56,7 @@ class GlossaryTerm:
 
     @property
     def slug(self) -> str:
-        from booklet.ids import slugify
+        from booklet.render.ids import slugify
 
         return "gloss-" + slugify(self.name)
 

@@ -1,6 +1,6 @@
 """The build, top to bottom: read → render → package → validate → put in place.
 
-Booklets whose stamps show nothing changed are reused at once (:mod:`booklet.stamps`);
+Booklets whose stamps show nothing changed are reused at once (:mod:`booklet.incremental.stamps`);
 the others are made in parallel worker processes (one booklet per task, so memory does
 not grow with the catalog); EPUBCheck then runs once, in one JVM, over every new EPUB; a
 good EPUB is renamed into place, a bad one never replaces the previous file.
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
-from booklet.reader import find_slugs, read_booklet
-from booklet.stamps import Stamps, booklet_stamp, partner_stamp
+from booklet.read.reader import find_slugs, read_booklet
+from booklet.incremental.stamps import Stamps, booklet_stamp, partner_stamp
 
 
 @dataclass
@@ -100,7 +100,7 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
             _finish(result, options, root, stamps)
     listed = sorted(set(slugs) | set(_all_slugs(root)))       # the catalog lists every booklet in out
     if tasks or not stamps.catalog_fresh(out, listed):
-        from booklet.catalog import write_catalog
+        from booklet.publish.catalog import write_catalog
 
         write_catalog(root, options.out, results)
         stamps.record_catalog(out, listed)
@@ -108,7 +108,7 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
 
 
 def _prepare_catalog(root: Path) -> None:
-    from booklet.catalog import prepare
+    from booklet.publish.catalog import prepare
 
     prepare(root)
 
@@ -136,7 +136,7 @@ def _stamped(slug: str, out: Path, stamps: Stamps, options: BuildOptions) -> Boo
 
 def _check_java() -> None:
     """Fail before any work when validation cannot run, and say how to go on without it."""
-    from booklet.validation import find_java
+    from booklet.check.epubcheck import find_java
 
     try:
         find_java()
@@ -184,7 +184,7 @@ def _run(tasks: list[tuple], jobs: int | None, progress, meanwhile=None) -> list
 def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
                  want_valid: bool = True, figure_threads: int | None = None) -> BookletResult:
     """Read, render and package one booklet into a temporary file beside its target."""
-    from booklet.cache import Cache, booklet_inputs_hash
+    from booklet.incremental.cache import Cache, booklet_inputs_hash
 
     started = time.perf_counter()
     result = BookletResult(slug)
@@ -211,7 +211,7 @@ def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
 
 def _reuse(result: BookletResult, cache, out: Path, want_valid: bool) -> bool:
     """Reuse the EPUB in place when nothing it was built from has changed."""
-    from booklet.cache import file_sha256
+    from booklet.incremental.cache import file_sha256
 
     entry = cache.get("booklet", result.cache_key)
     final = out / f"{result.slug}.epub"
@@ -229,9 +229,9 @@ def _render_and_package(result: BookletResult, booklet, report: Report, cache, o
                         figure_threads: int | None = None) -> None:
     import tempfile
 
-    from booklet.catalog import cached_thumbnail, remember_entry
-    from booklet.package import write_epub
-    from booklet.render import render_booklet
+    from booklet.publish.catalog import cached_thumbnail, remember_entry
+    from booklet.package.epub import write_epub
+    from booklet.render.booklet import render_booklet
 
     rendered = render_booklet(booklet, report, cache, figure_threads)
     fd, temp = tempfile.mkstemp(prefix=f".{result.slug}.", suffix=".epub.tmp", dir=out)
@@ -255,8 +255,8 @@ def _render_and_package(result: BookletResult, booklet, report: Report, cache, o
 
 def _validate(results: list[BookletResult], strict: bool, root: Path | None = None) -> None:
     """Run EPUBCheck once over every new EPUB, then booklet lint; errors (and with strict, warnings) fail."""
-    from booklet.lint.build import lint_build
-    from booklet.validate import map_to_source, run_epubcheck
+    from booklet.check.lint.build import lint_build
+    from booklet.check.epubcheck import map_to_source, run_epubcheck
 
     started = time.perf_counter()
     checks = run_epubcheck([r.epub for r in results])
@@ -320,8 +320,8 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: St
         if result.ok:
             result.validation = "failed (strict)"
         return
-    from booklet.cache import Cache, file_sha256
-    from booklet.lint.sourcemap import write_source_map
+    from booklet.incremental.cache import Cache, file_sha256
+    from booklet.check.lint.sourcemap import write_source_map
 
     os.chmod(result.epub, 0o644)
     os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file

@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 import jinja2
 
-from booklet import config
+from booklet.read import config
 from booklet.errors import BookletError
 from booklet.model import image_dir, source_dir
 from booklet.starter.drawings import PICTURES

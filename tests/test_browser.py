@@ -12,7 +12,7 @@ import re
 import pytest
 
 from booklet.errors import EnvironmentProblem
-from booklet.preview import (VIEWPORTS, browser, check_width, find_chromium, new_context, open_page,
+from booklet.publish.preview import (VIEWPORTS, browser, check_width, find_chromium, new_context, open_page,
                              serve, spine_pages, url_for, watch)
 
 GLUTEUS = "gluteus-medius"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-import booklet.render as render
+import booklet.render.booklet as render
 from booklet.pipeline import BuildOptions, build
 from tests.conftest import REPO
 

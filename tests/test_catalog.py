@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from booklet.catalog import EPUB_TYPE, OPDS_TYPE, format_date, format_size, write_catalog
+from booklet.publish.catalog import EPUB_TYPE, OPDS_TYPE, format_date, format_size, write_catalog
 from booklet.pipeline import BuildOptions, build
 from conftest import REPO, SHIPPED, make_root
 
@@ -218,7 +218,7 @@ def test_empty_folder_gives_an_empty_catalog(demo, tmp_path):
 
 
 def test_transparent_cover_is_flattened_on_white():
-    from booklet.catalog import make_thumbnail
+    from booklet.publish.catalog import make_thumbnail
 
     buffer = io.BytesIO()
     Image.new("RGBA", (800, 1200), (0, 0, 0, 0)).save(buffer, "PNG")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from booklet.config import default_identifier, load_glossary, load_metadata
+from booklet.read.config import default_identifier, load_glossary, load_metadata
 from booklet.errors import BuildErrors, ConfigError, Report
 
 

@@ -765,7 +765,7 @@ def test_palette_png_keeps_thin_lines_of_their_own_colour():
     rows and columns must still keep their colour exactly."""
     from PIL import ImageDraw
 
-    from booklet.imaging import SAMPLE_STEP, palette_png
+    from booklet.figures.imaging import SAMPLE_STEP, palette_png
 
     image = Image.new("RGB", (300, 200), (250, 248, 240))
     draw = ImageDraw.Draw(image)

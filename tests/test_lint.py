@@ -25,9 +25,9 @@ import pytest
 from PIL import Image
 
 from booklet.cli import main
-from booklet.lint import RULES, Finding, Sources, format_finding, lint_epub
-from booklet.lint.sourcemap import find_source_map, map_findings, write_source_map
-from booklet.validate import CheckResult, CheckRun, Message, source_line
+from booklet.check.lint import RULES, Finding, Sources, format_finding, lint_epub
+from booklet.check.lint.sourcemap import find_source_map, map_findings, write_source_map
+from booklet.check.epubcheck import CheckResult, CheckRun, Message, source_line
 from tests.conftest import REPO
 
 CASES = Path(__file__).resolve().parent / "cases" / "lint"
@@ -198,10 +198,10 @@ def fake_epubcheck(messages: dict[str, list[Message]]):
 
 @pytest.fixture
 def no_jvm(monkeypatch):
-    import booklet.validate
+    import booklet.check.epubcheck
 
     def install(messages=None):
-        monkeypatch.setattr(booklet.validate, "run_epubcheck", fake_epubcheck(messages or {}))
+        monkeypatch.setattr(booklet.check.epubcheck, "run_epubcheck", fake_epubcheck(messages or {}))
     install()
     return install
 

@@ -9,8 +9,8 @@ from PIL import Image
 import pytest
 
 from booklet.errors import ContentError, Report
-from booklet.reader import read_booklet
-from booklet.render import render_booklet
+from booklet.read.reader import read_booklet
+from booklet.render.booklet import render_booklet
 from tests.conftest import make_root
 
 NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from booklet.cli import main
-from booklet.config import load_glossary, load_metadata
+from booklet.read.config import load_glossary, load_metadata
 from booklet.errors import Report
 from booklet.scaffold import NewBooklet, starter_files
 

@@ -21,15 +21,15 @@ from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 
-import booklet.cover
-from booklet.config import SCHEMA
+import booklet.render.cover
+from booklet.read.config import SCHEMA
 from booklet.errors import BookletError, BuildErrors, Report
-from booklet.package import build_book, write_epub
-from booklet.reader import read_booklet
-from booklet.render import render_booklet
+from booklet.package.epub import build_book, write_epub
+from booklet.read.reader import read_booklet
+from booklet.render.booklet import render_booklet
 
 SLUG = "demo"
-DRAW_COVER = booklet.cover.draw_cover         # the real one, whatever fast_cover patches in
+DRAW_COVER = booklet.render.cover.draw_cover         # the real one, whatever fast_cover patches in
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                       HealthCheck.function_scoped_fixture])
 
@@ -68,7 +68,7 @@ def make_tree(root: Path) -> Path:
 def fast_cover():
     """The drawn cover costs time and does not depend on the chapters."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(booklet.cover, "draw_cover", lambda booklet: Image.new("RGB", (64, 96), (200, 80, 60)))
+        patch.setattr(booklet.render.cover, "draw_cover", lambda booklet: Image.new("RGB", (64, 96), (200, 80, 60)))
         yield
 
 
@@ -322,7 +322,7 @@ def test_random_metadata_draws_a_cover(title, subtitle, series, author):
     meta = Metadata(title=title, author=author, language="en", identifier="urn:x", subtitle=subtitle or None,
                     series=series or None)
     img = DRAW_COVER(Booklet(slug=SLUG, root=Path("."), config_path=Path("booklet.toml"), meta=meta))
-    assert img.size == booklet.cover.SIZE and img.mode == "RGB"
+    assert img.size == booklet.render.cover.SIZE and img.mode == "RGB"
 
 
 # -- a few whole random booklets through EPUBCheck, in one batch ------------------------------
@@ -389,7 +389,7 @@ def random_booklet(rng: random.Random, root: Path, slug: str) -> None:
 def test_random_booklets_pass_epubcheck(tmp_path):
     """Four random booklets (fixed seeds, so the run is repeatable), one EPUBCheck batch: 0 errors."""
     from booklet.errors import EnvironmentProblem
-    from booklet.validate import find_java, run_epubcheck
+    from booklet.check.epubcheck import find_java, run_epubcheck
 
     try:
         find_java()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import booklet.package
+import booklet.package.epub
 import booklet.pipeline
 from booklet.cli import main
 from booklet.errors import ValidationError
@@ -98,7 +98,7 @@ def test_failed_validation_keeps_previous_epub(built, monkeypatch, capsys):
 def test_interrupted_write_keeps_previous_epub(built, monkeypatch, capsys):
     root, out, epub, before = built
     (root / "chapters" / "demo" / "01-one.md").write_text("# One\n\nChanged.\n", encoding="utf-8")
-    real_write = booklet.package.write_epub
+    real_write = booklet.package.epub.write_epub
 
     def interrupted(rendered, path):
         real_write(rendered, path)
@@ -106,7 +106,7 @@ def test_interrupted_write_keeps_previous_epub(built, monkeypatch, capsys):
             handle.truncate(os.path.getsize(path) // 2)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(booklet.package, "write_epub", interrupted)
+    monkeypatch.setattr(booklet.package.epub, "write_epub", interrupted)
     assert main(["build", "--root", str(root), "--out", str(out), "--no-validate", "--no-cache"]) == 130
     assert sha256(epub) == before
     assert leftovers(out) == []

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from booklet.catalog import EPUB_TYPE, OPDS_TYPE
-from booklet.serve import lan_addresses, make_server, server_urls
+from booklet.publish.catalog import EPUB_TYPE, OPDS_TYPE
+from booklet.publish.serve import lan_addresses, make_server, server_urls
 from conftest import REPO, SHIPPED
 from test_catalog import catalog_folder
 
@@ -136,7 +136,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, monkeypatch, capsys):
 
     (tmp_path / "index.html").write_text("<!DOCTYPE html>", encoding="utf-8")
     fake = FakeServer()
-    monkeypatch.setattr("booklet.serve.make_server", lambda out, host, port: fake)
+    monkeypatch.setattr("booklet.publish.serve.make_server", lambda out, host, port: fake)
     assert serve.run(serve_args(tmp_path, tmp_path)) == 0
     out, err = capsys.readouterr()
     assert "http://localhost:8000/" in out and "stopped" in err
@@ -155,7 +155,7 @@ def test_builds_first_when_there_is_no_catalog(tmp_path, monkeypatch, capsys):
         return []
 
     monkeypatch.setattr("booklet.pipeline.build", fake_build)
-    monkeypatch.setattr("booklet.serve.make_server", lambda out, host, port: FakeServer())
+    monkeypatch.setattr("booklet.publish.serve.make_server", lambda out, host, port: FakeServer())
     assert serve.run(serve_args(tmp_path, tmp_path / "dist")) == 0
     assert built and built[0].out == tmp_path / "dist"
     assert "building first" in capsys.readouterr().err

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from booklet.errors import EnvironmentProblem
-from booklet.validate import (CHECKER_CRASHED, CHECKER_TIMEOUT, MISSING_FILE, NO_REPORT, CheckResult,
+from booklet.check.epubcheck import (CHECKER_CRASHED, CHECKER_TIMEOUT, MISSING_FILE, NO_REPORT, CheckResult,
                               Message, find_java, format_message, format_result, map_to_source,
                               parse_report, run_epubcheck, to_json)
-from booklet.validation import engine
+from booklet.check.epubcheck import engine
 
 CASES = Path(__file__).resolve().parent / "cases" / "epub"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expected.txt").is_file())

@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from booklet.preview import preview
+    from booklet.publish.preview import preview
 
     result = preview(args.root, args.slug, args.out)
     print(f"wrote {len(result.shots)} screenshots and {result.contact_sheet}")

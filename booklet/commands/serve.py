@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from booklet.serve import make_server, server_urls
+    from booklet.publish.serve import make_server, server_urls
 
     out = args.out or args.root / "dist"
     if not (out / "index.html").is_file():

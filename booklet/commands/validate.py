@@ -1,7 +1,7 @@
 """``booklet validate``: EPUBCheck, booklet lint and (with --a11y) DAISY Ace over any EPUB files.
 
 All EPUBs go through EPUBCheck in one JVM. Where a build of the very same file left a
-source map (see ``booklet.lint.sourcemap``), findings point at the Markdown lines.
+source map (see ``booklet.check.lint.sourcemap``), findings point at the Markdown lines.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booklet.errors import display_path
-from booklet.lint import ERROR, WARNING, Finding, finding_dict, format_finding, lint_epub
-from booklet.lint.sourcemap import find_source_map, map_findings
+from booklet.check.lint import ERROR, WARNING, Finding, finding_dict, format_finding, lint_epub
+from booklet.check.lint.sourcemap import find_source_map, map_findings
 
 TOOLS = ("epubcheck", "lint", "ace")
 
@@ -48,7 +48,7 @@ class Checked:
 
 def run(args) -> int:
     if args.a11y:
-        from booklet.ace import require_ace
+        from booklet.check.ace import require_ace
 
         require_ace()            # say how to install Ace before spending time on EPUBCheck
     results = check(args.epubs, a11y=args.a11y)
@@ -67,7 +67,7 @@ def check(epubs: list[Path], a11y: bool = False) -> list[Checked]:
             result.findings.extend(lint_epub(result.epub))
         result.seconds["lint"] = time.perf_counter() - started
     if a11y:
-        from booklet.ace import run_ace
+        from booklet.check.ace import run_ace
 
         for result, ace in zip(results, run_ace([r.epub for r in results])):
             result.findings.extend(ace.findings)
@@ -80,7 +80,7 @@ def check(epubs: list[Path], a11y: bool = False) -> list[Checked]:
 
 
 def _epubcheck(results: list[Checked]) -> None:
-    from booklet.validate import run_epubcheck
+    from booklet.check.epubcheck import run_epubcheck
 
     run = run_epubcheck([r.epub for r in results])
     startup = getattr(run, "startup_seconds", 0.0) / max(1, len(results))

@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from booklet.config import read_toml
+from booklet.read.config import read_toml
 from booklet.errors import BuildErrors, ConfigError, Problem
 
 from .model import (

@@ -22,7 +22,7 @@ from typing import Callable
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from booklet.errors import ContentError, EnvironmentProblem
-from booklet.imaging import palette_png
+from booklet.figures.imaging import palette_png
 
 from .load import MAX_BASE_PIXELS
 from .model import Callout, Figure, RenderedImage

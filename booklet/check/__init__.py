@@ -1,0 +1,1 @@
+"""Check built EPUBs: EPUBCheck in one JVM, booklet lint, DAISY Ace."""

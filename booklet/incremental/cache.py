@@ -1,0 +1,144 @@
+"""A build cache keyed by the content hash of every input, so rebuilds redo only what changed.
+
+Two levels: a whole booklet (nothing changed: no render, no validation) and one chapter
+(one file edited: only that chapter is rendered again). Entries are pickles written
+atomically, so concurrent builds never read half a file. The tool's own source is part
+of every key: a new version of booklet never reuses an old result.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import booklet
+from booklet.model import config_path, image_dir, source_dir
+from booklet.render.theme import template_dirs
+
+FORMAT = 1
+
+
+def _hash_files(digest, files) -> None:
+    for path in files:
+        digest.update(str(path).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _tree(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+@lru_cache(maxsize=1)
+def tool_hash() -> str:
+    """Hash booklet's own code and packaged data: any change to the tool changes every key."""
+    digest = hashlib.sha256(f"{FORMAT}:{booklet.__version__}".encode())
+    package = Path(booklet.__file__).resolve().parent
+    _hash_files(digest, [p for p in _tree(package) if p.suffix in (".py", ".java", ".md", ".toml", ".png")])
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def templates_hash(root: Path) -> str:
+    """Hash every file in the template folders a root uses, in lookup order."""
+    digest = hashlib.sha256()
+    for folder in template_dirs(root):
+        digest.update(str(folder).encode() + b"\0")
+        _hash_files(digest, _tree(folder))
+    return digest.hexdigest()
+
+
+def assets_hash(root: Path, slug: str) -> str:
+    """Hash a booklet's images and the non-text files beside its chapters (what figures and images use)."""
+    digest = hashlib.sha256()
+    _hash_files(digest, _tree(image_dir(root, slug))
+                + [p for p in _tree(source_dir(root, slug)) if p.suffix not in (".md", ".toml")])
+    return digest.hexdigest()
+
+
+def booklet_inputs_hash(root: Path, slug: str, partners: tuple[str, ...] = ()) -> str:
+    """Hash everything one booklet is built from: its sources, images, partners' configs, templates."""
+    digest = hashlib.sha256()
+    for part in (tool_hash(), templates_hash(root), os.environ.get("SOURCE_DATE_EPOCH", "")):
+        digest.update(part.encode() + b"\0")
+    _hash_files(digest, _tree(source_dir(root, slug)) + _tree(image_dir(root, slug)))
+    _hash_files(digest, [p for s in partners if (p := config_path(root, s)).is_file()])
+    return digest.hexdigest()
+
+
+class Cache:
+    """Pickled entries under ``<root>/.cache/booklet``; a miss is None, never an error.
+
+    With ``read=False`` (``--no-cache``) nothing is reused but results are still stored,
+    so the build after a clean one is quick again.
+    """
+
+    def __init__(self, folder: Path, read: bool = True):
+        self.folder = folder
+        self.read = read
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / f"{key}.pickle"
+
+    def get(self, kind: str, key: str):
+        return read_pickle(self._path(kind, key)) if self.read else None
+
+    def put(self, kind: str, key: str, value) -> None:
+        write_pickle(self._path(kind, key), value)
+
+
+def read_pickle(path: Path):
+    """The object pickled at *path*, or None when it is missing, unreadable or damaged."""
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+
+
+def write_pickle(path: Path, value) -> bool:
+    """Pickle *value* to *path* atomically; False when it could not be written."""
+    return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write *data* to *path* through a temporary file and a rename, so that a concurrent
+    reader sees the old file or the new one, never half of one.  False when it could not be
+    written: a read-only or full disk costs speed next time, never the build."""
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+        return True
+    except OSError:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        return False
+
+
+def key(*parts: str | bytes) -> str:
+    """Combine strings and bytes into one cache key."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of the file at *path*, read in blocks; None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Package rendered pages and resources into a reproducible EPUB 3 file."""

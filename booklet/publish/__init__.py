@@ -1,0 +1,1 @@
+"""Publish built EPUBs: the download catalog, the web server, previews."""

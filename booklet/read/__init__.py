@@ -1,0 +1,1 @@
+"""Read a booklet root: find booklets, load config, chapters, glossary and assets."""

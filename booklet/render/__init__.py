@@ -1,0 +1,1 @@
+"""Render a booklet: Markdown (with booklet's extensions in mdext/), templates, cover."""

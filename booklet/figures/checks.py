@@ -43,8 +43,8 @@ def _close_taps(fig: Figure) -> list[Problem]:
             found.append(Problem(
                 f"markers {a.id!r} and {b.id!r} are {apart:.0f} px apart on an {PAGE_WIDTH} px page, "
                 f"so their {TAP_SIZE} px tap targets overlap", fig.path, b.line,
-                hint=f"move them at least {TAP_SIZE / scale[0]:.3f} apart in x "
-                     f"(or show one of them on a figure of its own)"))
+                hint=f"move them at least {TAP_SIZE / scale[0]:.3f} apart in x, "
+                     "or show one of them on a figure of its own"))
     return found
 
 
@@ -65,7 +65,9 @@ def _legend_cover(fig: Figure) -> list[Problem]:
     rect = legend_rect(fig)
     if rect is None:
         return []
-    fix = "move the legend to another corner (legend = \"top-left\", ...) or set legend = \"none\""
+    vertical, side = fig.legend.position.split("-")
+    other = {"top": "bottom", "bottom": "top"}[vertical] + "-" + {"left": "right", "right": "left"}[side]
+    fix = f'put it in another corner, e.g. legend = "{other}", or set legend = "none"'
     found = []
     for m in fig.markers:
         if rect[0] <= m.x <= rect[2] and rect[1] <= m.y <= rect[3]:

@@ -22,6 +22,7 @@ from .geometry import (  # noqa: F401  (re-exported: the markup and tests import
     label_font_size,
     point_in_polygon,
 )
+from .grid import draw_grid
 from .imaging import palette_png
 from .layers import Layer, callout_layers, marker_layers, zone_layers
 from .legend import legend_layers
@@ -112,8 +113,8 @@ def _encode(image: Image.Image, jpeg: bool) -> tuple[bytes, str, str]:
     return palette_png(image), "image/png", "png"
 
 
-def render_figure(fig: Figure) -> RenderedImage:
-    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base)."""
+def render_figure(fig: Figure, grid: bool = False) -> RenderedImage:
+    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base); ``grid`` adds a 0..1 grid."""
     base = open_base(fig)
     out_w, out_h = output_size(base.size)
     canvas = base.copy() if base.size == (out_w, out_h) else base.resize((out_w, out_h), Image.Resampling.LANCZOS)
@@ -123,5 +124,7 @@ def render_figure(fig: Figure) -> RenderedImage:
               + marker_layers(fig, big, unit) + legend_layers(fig, big, unit))
     for region in _regions([layer.box for layer in layers], SUPERSAMPLE):
         _finish_region(canvas, region, layers)
+    if grid:
+        canvas = draw_grid(canvas)
     data, media_type, ext = _encode(canvas, jpeg=fig.base_format == "JPEG")
     return RenderedImage(data=data, media_type=media_type, ext=ext, width=out_w, height=out_h)

@@ -160,3 +160,19 @@ def test_walkthrough_in_adding_a_muscle_works_first_time(tmp_path, capsys):
     assert "The Trigger Points" in chapter and 'id="fig-trigger-points"' in chapter
     assert "EPUB/images/trigger-points.png" in epub_names(epub)
     assert "Releasing the Trigger Points" in epub_text(epub, "EPUB/chapter-04.xhtml")
+
+    # The grid picture of step 7 and the two mistakes of step 8, as the doc shows them.
+    figure_command = re.search(r"^booklet figure (\S+) --grid$", doc, re.M).group(1)
+    assert main(["figure", str(root / figure_command), "--grid",
+                 "--out", str(tmp_path / "grid.png")]) == 0
+    chapter_md = root / "chapters/piriformis/03-trigger-points.md"
+    chapter_md.write_text(chapter_md.read_text().replace("(trigger-points.toml", "(trigger-point.toml"))
+    figure_toml = root / "images/piriformis/trigger-points.toml"
+    figure_toml.write_text(figure_toml.read_text().replace('for = "lateral"', 'for = "lateal"', 1))
+    capsys.readouterr()
+    assert main(["build", "piriformis", "--root", str(root), "--no-validate"]) == 1
+    shown = [line for line in doc.splitlines() if line.startswith("error: ")]
+    err = capsys.readouterr().err
+    assert shown[0] in err.replace(f"{root}/", "")
+    fig_error = main(["figure", str(figure_toml)])
+    assert fig_error == 1 and shown[1].split(": ", 2)[2] in capsys.readouterr().err

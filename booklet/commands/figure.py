@@ -31,7 +31,7 @@ def run(args) -> int:
     out = args.out or Path(f"{args.file.stem}.figure.png")
     if out.exists() and out.resolve() == fig.base:
         raise BookletError("--out names the figure's own base image", out, hint="write the picture elsewhere")
-    rendered = render_figure(fig, grid=args.grid)
+    rendered = render_figure(fig, grid=args.grid, fonts=_booklet_fonts(args.file))
     out.write_bytes(_as_png(rendered.data) if rendered.ext != "png" else rendered.data)
     for warning in fig.warnings:
         print(f"warning: {warning}")
@@ -47,3 +47,22 @@ def _as_png(data: bytes) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _booklet_fonts(path: Path):
+    """The fonts of the booklet a figure in ROOT/images/SLUG/ belongs to: its language and font."""
+    from booklet.figures.fonts import TextFonts
+    from booklet.model import source_dir
+    from booklet.read.assets import AssetStore
+    from booklet.read.config import read_toml
+
+    folder = path.resolve().parent
+    root, slug = folder.parent.parent, folder.name
+    config = source_dir(root, slug) / "booklet.toml"
+    if folder.parent.name != "images" or not config.is_file():
+        return TextFonts()
+    table = read_toml(config)[0].get("booklet", {})
+    language = table.get("language") if isinstance(table.get("language"), str) else "en"
+    font = table.get("font")
+    named = AssetStore(root, folder).resolve(font, config.parent) if isinstance(font, str) else None
+    return TextFonts(language, named)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from booklet.errors import Problem
+from booklet.errors import ContentError, Problem
 
 from .geometry import TARGET_LONG_SIDE, point_in_polygon
 from .model import Figure, Marker, Zone
@@ -54,7 +54,10 @@ def legend_rect(fig: Figure) -> tuple[float, float, float, float] | None:
     from .render import output_size
 
     size = output_size(fig.base_size)
-    box = legend_box(fig, size, max(size) / TARGET_LONG_SIDE)
+    try:
+        box = legend_box(fig, size, max(size) / TARGET_LONG_SIDE)
+    except ContentError:                  # text no font draws: the render reports it
+        return None
     if box is None:
         return None
     return (box.left / size[0], box.top / size[1],

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw
 
-from .fonts import shipped_font
+from booklet.errors import ContentError
+
+from .fonts import TextFonts, draw_runs, font_path
 from .layers import (
     MARKER_INK,
     ZONE_RED,
@@ -37,6 +39,7 @@ class LegendBox:
     width: float
     height: float
     entries: tuple                    # (kind, text, marker or None, swatch colour or None)
+    fonts: tuple                      # each entry's text as runs of (text, font)
 
 
 def legend_entries(fig: Figure) -> list[tuple]:
@@ -56,25 +59,35 @@ def legend_entries(fig: Figure) -> list[tuple]:
     return entries
 
 
-def legend_box(fig: Figure, size, unit: float) -> LegendBox | None:
+def legend_box(fig: Figure, size, unit: float, fonts: TextFonts | None = None) -> LegendBox | None:
     """Where the legend goes in an image of ``size`` px (None: no legend)."""
     entries = legend_entries(fig)
     if fig.legend.position == "none" or not entries:
         return None
-    font = shipped_font("Lato-Regular.ttf", max(8, round(34 * unit)))
+    drawn = tuple(_entry_font(fig, fonts or TextFonts(), entry, max(8, round(34 * unit))) for entry in entries)
     pad, swatch_w, row, gap = 18 * unit, 56 * unit, 52 * unit, 16 * unit
-    text_w = max(font.getlength(text) for _, text, _, _ in entries)
+    text_w = max(sum(font.getlength(part) for part, font in runs) for runs in drawn)
     box_w = pad * 2 + swatch_w + gap + text_w
     box_h = pad * 2 + row * len(entries) - (row - 34 * unit) + 4 * unit
     margin = 24 * unit
     w, h = size
     left = margin if "left" in fig.legend.position else w - margin - box_w
     top = margin if "top" in fig.legend.position else h - margin - box_h
-    return LegendBox(left, top, box_w, box_h, tuple(entries))
+    return LegendBox(left, top, box_w, box_h, tuple(entries), drawn)
 
 
-def legend_layers(fig: Figure, size, unit: float) -> list[Layer]:
-    spec = legend_box(fig, size, unit)
+def _entry_font(fig: Figure, fonts: TextFonts, entry, size: int):
+    """One legend line as runs of (text, font) in the booklet's language; an error names its characters."""
+    try:
+        return tuple(fonts.fonts(entry[1], size, font_path("Lato-Regular.ttf")))
+    except ContentError as exc:
+        exc.path = fig.path
+        exc.line = entry[2].line if entry[2] is not None else None
+        raise
+
+
+def legend_layers(fig: Figure, size, unit: float, fonts: TextFonts | None = None) -> list[Layer]:
+    spec = legend_box(fig, size, unit, fonts)
     if spec is None:
         return []
     left, top, box_w, box_h = spec.left, spec.top, spec.width, spec.height
@@ -86,17 +99,15 @@ def legend_layers(fig: Figure, size, unit: float) -> list[Layer]:
     x0, y0 = left - box[0], top - box[1]
     draw.rounded_rectangle([x0, y0, x0 + box_w, y0 + box_h], radius=14 * unit,
                            fill=(255, 255, 255, 235), outline=(150, 150, 150, 255), width=outline)
-    font = shipped_font("Lato-Regular.ttf", max(8, round(34 * unit)))
     pad, swatch_w, swatch_h, row, gap = 18 * unit, 56 * unit, 34 * unit, 52 * unit, 16 * unit
 
     def paint(draw: ImageDraw.ImageDraw, origin) -> None:
         ox, oy = origin
-        for i, (kind, text, marker, colour) in enumerate(spec.entries):
+        for i, ((kind, text, marker, colour), runs) in enumerate(zip(spec.entries, spec.fonts)):
             sx = left + pad - ox
             sy = top + pad + 2 * unit + i * row - oy
             _swatch(draw, (sx, sy, sx + swatch_w, sy + swatch_h), unit, kind, marker, colour)
-            draw.text((sx + swatch_w + gap, sy + swatch_h / 2), text, font=font, fill=LEGEND_TEXT,
-                      anchor="lm")
+            draw_runs(draw, (sx + swatch_w + gap, sy + swatch_h / 2), runs, LEGEND_TEXT)
 
     return [panel, Layer(box, paint=paint)]
 

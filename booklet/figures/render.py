@@ -14,7 +14,7 @@ import math
 from PIL import Image, ImageDraw
 
 from .bases import open_base
-from .fonts import font_path
+from .fonts import TextFonts, font_path
 from .geometry import (  # noqa: F401  (re-exported: the markup and tests import them from here)
     TARGET_LONG_SIDE,
     callout_geometry,
@@ -113,15 +113,18 @@ def _encode(image: Image.Image, jpeg: bool) -> tuple[bytes, str, str]:
     return palette_png(image), "image/png", "png"
 
 
-def render_figure(fig: Figure, grid: bool = False) -> RenderedImage:
-    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base); ``grid`` adds a 0..1 grid."""
+def render_figure(fig: Figure, grid: bool = False, fonts: TextFonts | None = None) -> RenderedImage:
+    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base); ``grid`` adds a 0..1 grid.
+
+    ``fonts`` draws the legend in the booklet's language (default: Lato, then nothing else).
+    """
     base = open_base(fig)
     out_w, out_h = output_size(base.size)
     canvas = base.copy() if base.size == (out_w, out_h) else base.resize((out_w, out_h), Image.Resampling.LANCZOS)
     big = (out_w * SUPERSAMPLE, out_h * SUPERSAMPLE)
     unit = max(big) / TARGET_LONG_SIDE          # 1 unit = 1 px of a 2048 px output
     layers = (zone_layers(fig, big, unit) + callout_layers(fig, big, unit)
-              + marker_layers(fig, big, unit) + legend_layers(fig, big, unit))
+              + marker_layers(fig, big, unit) + legend_layers(fig, big, unit, fonts))
     for region in _regions([layer.box for layer in layers], SUPERSAMPLE):
         _finish_region(canvas, region, layers)
     if grid:

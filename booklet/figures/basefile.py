@@ -15,12 +15,36 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_BASE_PIXELS = 4_000_000
 
 
+HINT = "name a PNG or JPEG file beside the figure file, e.g. base = \"drawing.png\""
+
+
 def _check_base(check: _Checker, data: dict) -> tuple[Path, str, tuple[int, int]] | None:
+    """The base image's resolved path, format and size (as shown), or None after an error."""
     raw = check.string(data, "base", "figure", "", None, required=True)
-    if raw is None:
+    resolved = None if raw is None else _base_path(check, raw)
+    if resolved is None:
         return None
+    header = _base_header(check, raw, resolved)
+    if header is None:
+        return None
+    fmt, (width, height) = header
+    if fmt not in ("PNG", "JPEG"):
+        check.error(f"base image {_show(raw)} is {fmt}, not PNG or JPEG", key="base", hint=HINT)
+        return None
+    if width * height > MAX_BASE_PIXELS:
+        check.error(f"base image {_show(raw)} is {width} x {height} = {width * height:,} px, "
+                    f"over the {MAX_BASE_PIXELS:,} px limit", key="base", hint="scale it down")
+        return None
+    if width < 1 or height < 1:
+        check.error(f"base image {_show(raw)} is empty", key="base")
+        return None
+    return resolved, fmt, (width, height)
+
+
+def _base_path(check: _Checker, raw: str) -> Path | None:
+    """The named file, resolved, if it is a file inside the figure's folder."""
     folder = check.path.parent
-    hint = "name a PNG or JPEG file beside the figure file, e.g. base = \"drawing.png\""
+    hint = HINT
     if ("\\" in raw or PurePosixPath(raw).is_absolute() or PureWindowsPath(raw).drive
             or ".." in PurePosixPath(raw).parts):
         check.error(f"base = {_show(raw)} points outside the figure's folder", key="base", hint=hint)
@@ -41,6 +65,12 @@ def _check_base(check: _Checker, data: dict) -> tuple[Path, str, tuple[int, int]
     if not resolved.is_file():
         check.error(f"base image {_show(raw)} is not a file", key="base", hint=hint)
         return None
+    return resolved
+
+
+def _base_header(check: _Checker, raw: str, resolved: Path) -> tuple[str, tuple[int, int]] | None:
+    """Format and size from the file header alone, nothing decoded."""
+    hint = HINT
     try:
         with warnings.catch_warnings():
             # Only the header is read here; the size is checked below, before any decoding.
@@ -63,18 +93,7 @@ def _check_base(check: _Checker, data: dict) -> tuple[Path, str, tuple[int, int]
     except OSError as exc:
         check.error(f"base image {_show(raw)} cannot be read: {exc.strerror or exc}", key="base")
         return None
-    if fmt not in ("PNG", "JPEG"):
-        check.error(f"base image {_show(raw)} is {fmt}, not PNG or JPEG", key="base", hint=hint)
-        return None
-    width, height = size
-    if width * height > MAX_BASE_PIXELS:
-        check.error(f"base image {_show(raw)} is {width} x {height} = {width * height:,} px, "
-                    f"over the {MAX_BASE_PIXELS:,} px limit", key="base", hint="scale it down")
-        return None
-    if width < 1 or height < 1:
-        check.error(f"base image {_show(raw)} is empty", key="base")
-        return None
-    return resolved, fmt, (width, height)
+    return fmt, size
 
 
 def nearest_file(name: str, folder: Path, suffixes: tuple[str, ...]) -> str | None:

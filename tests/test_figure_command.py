@@ -87,3 +87,15 @@ def test_default_output_and_bad_file(tmp_path, capsys, monkeypatch):
     assert "error: base.png: not a figure file" in capsys.readouterr().err
     assert main(["figure", "fig.toml", "--out", "base.png"]) == 1
     assert "--out names the figure's own base image" in capsys.readouterr().err
+
+
+def test_taps_are_drawn_at_their_size_on_an_820_px_page(tmp_path, capsys):
+    path = write(tmp_path)
+    main(["figure", str(path), "--taps", "--out", str(tmp_path / "taps.png")])
+    im = Image.open(tmp_path / "taps.png").convert("RGB")
+    radius = 22 * im.width / 820                     # 44 CSS px across, the figure 820 px wide
+    cx, cy = 0.6 * im.width, 0.35 * im.height         # the marker
+    ring = im.getpixel((round(cx - radius), round(cy)))
+    assert ring[1] > ring[0] + 60 and ring[1] > ring[2], ring      # the green ring, on the base
+    outside = im.getpixel((round(cx - radius - 8), round(cy)))
+    assert not outside[1] > outside[0] + 60

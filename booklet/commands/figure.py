@@ -10,12 +10,14 @@ from booklet.errors import BookletError, display_path
 
 def add_parser(sub) -> None:
     parser = sub.add_parser(
-        "figure", help="render one figure file to a PNG (optionally with a 0..1 grid)",
+        "figure", help="render one figure file to a PNG (optionally with a 0..1 grid and the tap targets)",
         description="Check one figure file and render it as the build would, without building the booklet: "
                     "the quick way to see where markers, zones and labels land while you edit the file.")
     parser.add_argument("file", type=Path, metavar="FILE.toml", help="the figure file")
     parser.add_argument("--grid", action="store_true",
                         help="draw a 0..1 grid over it: lines every 0.05, labelled every 0.1")
+    parser.add_argument("--taps", action="store_true",
+                        help="draw each tap target at its real size when the figure fills an 820 px page")
     parser.add_argument("--out", type=Path, metavar="PNG",
                         help="where to write the picture (default: FILE.figure.png in the current folder)")
     parser.set_defaults(run=run)
@@ -31,7 +33,7 @@ def run(args) -> int:
     out = args.out or Path(f"{args.file.stem}.figure.png")
     if out.exists() and out.resolve() == fig.base:
         raise BookletError("--out names the figure's own base image", out, hint="write the picture elsewhere")
-    rendered = render_figure(fig, grid=args.grid, fonts=_booklet_fonts(args.file))
+    rendered = render_figure(fig, grid=args.grid, fonts=_booklet_fonts(args.file), taps=args.taps)
     out.write_bytes(_as_png(rendered.data) if rendered.ext != "png" else rendered.data)
     for warning in fig.warnings:
         print(f"warning: {warning}")

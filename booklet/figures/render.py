@@ -22,7 +22,7 @@ from .geometry import (  # noqa: F401  (re-exported: the markup and tests import
     label_font_size,
     point_in_polygon,
 )
-from .grid import draw_grid
+from .grid import draw_grid, draw_taps
 from .imaging import palette_png
 from .layers import Layer, callout_layers, marker_layers, zone_layers
 from .legend import legend_layers
@@ -113,8 +113,10 @@ def _encode(image: Image.Image, jpeg: bool) -> tuple[bytes, str, str]:
     return palette_png(image), "image/png", "png"
 
 
-def render_figure(fig: Figure, grid: bool = False, fonts: TextFonts | None = None) -> RenderedImage:
-    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base); ``grid`` adds a 0..1 grid.
+def render_figure(fig: Figure, grid: bool = False, fonts: TextFonts | None = None,
+                  taps: bool = False) -> RenderedImage:
+    """Composite ``fig`` into one raster (PNG, or JPEG for a JPEG base); ``grid`` adds a 0..1 grid,
+    ``taps`` the tap targets at their size on an 820 px page.
 
     ``fonts`` draws the legend in the booklet's language (default: Lato, then nothing else).
     """
@@ -129,5 +131,7 @@ def render_figure(fig: Figure, grid: bool = False, fonts: TextFonts | None = Non
         _finish_region(canvas, region, layers)
     if grid:
         canvas = draw_grid(canvas)
+    if taps:
+        canvas = draw_taps(canvas, fig)
     data, media_type, ext = _encode(canvas, jpeg=fig.base_format == "JPEG")
     return RenderedImage(data=data, media_type=media_type, ext=ext, width=out_w, height=out_h)

@@ -124,3 +124,13 @@ def test_figure_command_uses_the_booklets_font(tmp_path, capsys):
     (chapters / "jp.otf").write_bytes(CJK.read_bytes())
     (chapters / "booklet.toml").write_text(config + 'font = "jp.otf"\n', encoding="utf-8")
     assert main(["figure", str(path), "--out", str(tmp_path / "a.png")]) == 0
+
+
+def test_a_long_cjk_title_is_wrapped_between_characters(tmp_path):
+    meta = SimpleNamespace(series=None, title=LABEL * 3, subtitle=None, author="A")
+    cover = draw_cover(SimpleNamespace(meta=meta, root=tmp_path), TextFonts("ja", CJK))
+    title = cover.crop((0, 200, 1600, 900)).convert("L")
+    ink = [x for x in range(1600) if title.crop((x, 0, x + 1, 700)).getextrema()[0] < 80]
+    assert 60 <= ink[0] and ink[-1] <= 1540                         # no line runs off the cover
+    rows = [y for y in range(700) if title.crop((0, y, 1600, y + 1)).getextrema()[0] < 80]
+    assert rows[-1] - rows[0] > 200                                 # on two lines or more

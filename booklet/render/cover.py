@@ -17,6 +17,7 @@ from booklet.model import Booklet, Resource
 from booklet.render.theme import theme_file
 
 SIZE = (1600, 2400)
+MARGIN = 160                         # the least room left and right of a line of the cover
 MIN_WIDTH = 1400
 #: The catalog's thumbnails are this wide (a quarter of the drawn cover: one box reduce).
 THUMB_WIDTH = 400
@@ -152,19 +153,36 @@ def draw_cover(booklet: Booklet, fonts: TextFonts | None = None, plain: bool = F
     def line(text: str, name: str, size: int, y: int, fill) -> int:
         return _centered(draw, _theme_font(root, name, size, fonts, text, plain), y, fill)
 
+    def lines(text: str, width: int, name: str, size: int) -> list[str]:
+        """Wrapped at spaces, and between characters where a line has none (CJK)."""
+        out = []
+        for part in textwrap.wrap(text, width):
+            while _width(_theme_font(root, name, size, fonts, part, plain)) > SIZE[0] - MARGIN and len(part) > 1:
+                cut = len(part) - 1
+                while cut > 1 and _width(_theme_font(root, name, size, fonts, part[:cut], plain)) > SIZE[0] - MARGIN:
+                    cut -= 1
+                out.append(part[:cut])
+                part = part[cut:]
+            out.append(part)
+        return out
+
     img = _background().copy()
     draw = ImageDraw.Draw(img)
     y = 260
     if meta.series:
         y = line(meta.series.upper(), "Lato-Bold.ttf", 54, y, MUTED) + 60
-    for text in textwrap.wrap(meta.title, 22):
+    for text in lines(meta.title, 22, "Lato-Bold.ttf", 118):
         y = line(text, "Lato-Bold.ttf", 118, y, INK) + 24
     if meta.subtitle:
         y += 30
-        for text in textwrap.wrap(meta.subtitle, 34):
+        for text in lines(meta.subtitle, 34, "NotoSerif-Italic.ttf", 64):
             y = line(text, "NotoSerif-Italic.ttf", 64, y, MUTED) + 16
     line(meta.author, "Lato-Regular.ttf", 64, SIZE[1] - 300, INK)
     return img
+
+
+def _width(runs) -> float:
+    return sum(font.getlength(text) for text, font in runs)
 
 
 def _centered(draw: ImageDraw.ImageDraw, runs, y: int, fill) -> int:

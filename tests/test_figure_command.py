@@ -79,7 +79,7 @@ def test_grid_is_drawn_only_when_asked(tmp_path, capsys):
 
 
 def test_default_output_and_bad_file(tmp_path, capsys, monkeypatch):
-    path = write(tmp_path)
+    write(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert main(["figure", "fig.toml"]) == 0
     assert (tmp_path / "fig.figure.png").is_file()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from PIL import Image
 
 from booklet.errors import ConfigError
 from booklet.figures import figure_markup, load_figure, render_figure

@@ -12,7 +12,7 @@ import math
 from booklet.errors import ContentError, Problem
 
 from .geometry import TARGET_LONG_SIDE, point_in_polygon
-from .model import Figure, Marker, Zone
+from .model import Figure, Zone
 
 #: The page width tap targets are measured at (CSS px), and their size.
 PAGE_WIDTH = 820

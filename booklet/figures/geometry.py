@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Callout
 
 #: The output's long side, in pixels; sizes in the drawing are given in pixels of it.
 TARGET_LONG_SIDE = 2048

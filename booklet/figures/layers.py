@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from .fonts import shipped_font
 from .geometry import callout_geometry, point_in_polygon
-from .model import Figure, Marker
+from .model import Figure
 
 ZONE_RED = (200, 30, 30)
 ESSENTIAL_ALPHA = 178                 # ~70 % opacity

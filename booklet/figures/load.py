@@ -15,8 +15,8 @@ from pathlib import Path
 from booklet.errors import BuildErrors
 from booklet.read.config import read_toml
 
-from .basefile import MAX_BASE_PIXELS, _check_base  # noqa: F401  (MAX_BASE_PIXELS: re-exported)
-from .checker import ID_RE, _Checker, _is_number, _show, _type_name, _where  # noqa: F401
+from .basefile import _check_base
+from .checker import ID_RE, _Checker, _show, _type_name, _where  # noqa: F401  (ID_RE: the markup's)
 from .checks import figure_warnings
 from .lines import _Lines
 from .model import (

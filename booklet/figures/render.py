@@ -14,7 +14,7 @@ import math
 from PIL import Image, ImageDraw
 
 from .bases import open_base
-from .fonts import TextFonts, font_path
+from .fonts import TextFonts
 from .geometry import (  # noqa: F401  (re-exported: the markup and tests import them from here)
     TARGET_LONG_SIDE,
     callout_geometry,

@@ -161,3 +161,19 @@ def test_middle_point_no_longer_points_outward_to_the_side_of_the_hip():
     for name in ("tp-middle.toml", "overview.toml"):
         text = (REPO / "images" / "gluteus-medius" / name).read_text(encoding="utf-8")
         assert "toward the side of the hip" not in text and "outward" not in text
+
+
+# --- the anatomy figure: tappable landmarks, labelled on the trigger point side (item 11) -------
+
+def test_anatomy_landmarks_are_tappable_and_never_called_trigger_points():
+    from booklet.figures.markup import figure_markup
+
+    fig = load_figure(REPO / "images" / "gluteus-medius" / "anatomy.toml")
+    html, asides = figure_markup(fig, "x.png", 1536, 2048, alt="x", id_prefix="f")
+    assert "trigger point)" not in html                 # a patient would press on it
+    assert html.count("(landmark)") == 2 * len(fig.markers) >= 14    # tap target and key, each
+    assert all(m.note and "find" not in m.label for m in fig.markers)
+    assert "ASIS (front)" in {m.label for m in fig.markers}
+    side = {m.id: m.x for m in fig.markers if m.id != "lm-sacrum"}
+    assert min(side.values()) > 0.5                     # on the side of the trigger points
+    assert all(c.label_at[0] > 0.5 or c.text == "Sacrum" for c in fig.callouts)

@@ -177,3 +177,12 @@ def test_anatomy_landmarks_are_tappable_and_never_called_trigger_points():
     side = {m.id: m.x for m in fig.markers if m.id != "lm-sacrum"}
     assert min(side.values()) > 0.5                     # on the side of the trigger points
     assert all(c.label_at[0] > 0.5 or c.text == "Sacrum" for c in fig.callouts)
+
+
+def test_the_starter_safety_page_fits_any_muscle():
+    """A booklet on a shoulder muscle gets the same red flags, without words about the pelvis."""
+    text = (REPO / "booklet" / "starter" / "safety.md").read_text(encoding="utf-8").lower()
+    for words in EMERGENCY:
+        assert words in text, words
+    for word in ("pelvis", "iliac", "sacrum", "buttock", "thigh", "gluteus"):
+        assert word not in text, word

@@ -186,3 +186,15 @@ def test_the_starter_safety_page_fits_any_muscle():
         assert words in text, words
     for word in ("pelvis", "iliac", "sacrum", "buttock", "thigh", "gluteus"):
         assert word not in text, word
+# --- overview figures: each point numbered, with a hue of its own (items 10) -----------------
+
+@pytest.mark.parametrize("name", ["gluteus-medius/overview.toml", "quadratus-lumborum/ql-overview.toml"])
+def test_overview_points_are_numbered_and_told_apart_by_hue(name):
+    import tomllib
+
+    data = tomllib.loads((REPO / "images" / name).read_text(encoding="utf-8"))
+    markers = data["marker"]
+    assert [m["number"] for m in markers] == list(range(1, len(markers) + 1))
+    assert len({m["color"].lower() for m in markers}) == len(markers)
+    ids = {m["id"] for m in markers}
+    assert all(z.get("for") in ids for z in data["zone"])      # every zone takes a point's hue

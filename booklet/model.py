@@ -21,6 +21,16 @@ def config_path(root: Path, slug: str) -> Path:
     return source_dir(root, slug) / "booklet.toml"
 
 
+def series_dir(root: Path) -> Path:
+    """The folder of what every booklet of the root shares; no booklet.toml, so never a slug."""
+    return root / "chapters" / "_series"
+
+
+def safety_path(root: Path) -> Path:
+    """The series safety page, placed right after the contents of every booklet (issue 16)."""
+    return series_dir(root) / "safety.md"
+
+
 @dataclass(frozen=True)
 class Metadata:
     """The ``[booklet]`` table of a booklet.toml, validated."""
@@ -89,6 +99,7 @@ class Booklet:
     glossary: list[GlossaryTerm] = field(default_factory=list)
     glossary_path: Path | None = None
     partners: list["PartnerInfo"] = field(default_factory=list)
+    safety: Chapter | None = None          # the root's shared safety page, if it has one
 
     @property
     def source_dir(self) -> Path:

@@ -21,7 +21,7 @@ import jinja2
 
 from booklet.read import config
 from booklet.errors import BookletError
-from booklet.model import image_dir, source_dir
+from booklet.model import image_dir, safety_path, source_dir
 from booklet.starter.drawings import PICTURES
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -38,6 +38,7 @@ PURPOSES = {
     "ball-wall.png": "a gallery picture",
     "ball-floor.png": "a gallery picture",
     "video-poster.png": "the video card's poster",
+    "safety.md": "the series safety page, shown after the contents of every booklet in this root",
 }
 
 
@@ -120,6 +121,8 @@ def starter_files(new: NewBooklet, today: datetime.date | None = None) -> dict[P
     image_dir = target_dirs(new)[1].relative_to(new.root)
     for name, draw in PICTURES.items():
         files[image_dir / name] = draw()
+    if not safety_path(new.root).exists():    # every booklet shows it; the root's first booklet brings it
+        files[safety_path(new.root).relative_to(new.root)] = starter.joinpath("safety.md").read_bytes()
     return {name: files[name] for name in sorted(files, key=_listing_order)}
 
 
@@ -163,6 +166,7 @@ def create_booklet(new: NewBooklet) -> list[Path]:
             folder.mkdir()          # fails if another process made it since the check
             made.append(folder)
         for name, data in files.items():
+            (new.root / name).parent.mkdir(exist_ok=True)
             (new.root / name).write_bytes(data)
     except FileExistsError as exc:
         _remove(made)

@@ -751,6 +751,7 @@ def test_project_tap_targets_do_not_overlap(path):
 PLAIN_IMAGES = ["gluteus-medius/posterior-pelvis.png", "quadratus-lumborum/posterior-lumbar.png",
                 "gluteus-medius/video-poster.png", "gluteus-medius/ball-wall.png",
                 "gluteus-medius/ball-floor.png", "gluteus-medius/stretch.png",
+                "gluteus-medius/ball-wall-side.png", "gluteus-medius/lateral-pelvis.png",
                 "quadratus-lumborum/video-poster.png"]
 
 

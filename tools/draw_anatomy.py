@@ -473,6 +473,103 @@ def posterior_lumbar() -> Image.Image:
 
 
 # --------------------------------------------------------------------------------------
+# The pelvis from the right side (front of the body to the right), for the lateral point
+# --------------------------------------------------------------------------------------
+
+
+def side_silhouette(c: Canvas):
+    """The body in profile: low back and buttock on the left, belly and groin on the right."""
+    bottom = c.units_high + 4
+    back = [(27.0, -4), (28.6, 10), (30.4, 22), (29.0, 32), (24.6, 44), (21.6, 56), (22.2, 66),
+            (25.2, 74), (27.2, 86), (28.6, 104), (30.0, 122), (31.0, bottom)]
+    front = [(71.0, -4), (73.4, 10), (74.2, 22), (72.6, 34), (69.4, 46), (67.8, 56), (66.8, 66),
+             (65.2, 84), (63.4, 104), (62.0, 122), (61.4, bottom)]
+    c.shape(back + list(reversed(front)), fill=SKIN, outline=SKIN_EDGE, width=3.5, steps=8)
+    c.path([(22.6, 67), (27.0, 70.6), (33.0, 72.0)], SKIN_LINE, 3.0)          # gluteal fold
+    c.path([(69.4, 47), (66.0, 52.4), (63.4, 55.0)], SKIN_LINE, 3.0)         # groin crease
+
+
+def side_spine_and_sacrum(c: Canvas):
+    """L3-L5 in profile (bodies in front, spines behind) and the curved sacrum and coccyx."""
+    for i, top in enumerate((-1.0, 8.4, 17.8)):
+        shift = i * 0.9                       # the lumbar curve: lower bodies sit further back
+        body = [(40.6 - shift, top), (49.0 - shift, top + 0.4), (49.4 - shift, top + 7.4),
+                (40.8 - shift, top + 7.8)]
+        c.shape(body, fill=BONE, outline=INK, width=2.4, steps=4)
+        arch = [(40.8 - shift, top + 1.4), (35.0 - shift, top + 2.0), (30.6 - shift, top + 3.2),
+                (30.2 - shift, top + 5.6), (35.0 - shift, top + 6.2), (40.8 - shift, top + 6.6)]
+        c.shape(arch, fill=BONE_SHADE, outline=INK, width=2.2, steps=4)
+    sacrum = [(37.6, 27.2), (46.6, 27.6), (44.6, 34.0), (41.6, 41.0), (37.2, 47.2), (33.4, 51.0),
+              (30.6, 50.6), (29.2, 45.0), (29.8, 38.0), (31.4, 31.6)]
+    c.shape(sacrum, fill=BONE, outline=INK, width=2.6, steps=8)
+    for k in range(3):                         # the fused segments
+        y = 33.0 + k * 5.0
+        c.path([(31.0 - k * 0.3, y), (43.0 - k * 2.4, y + 1.6)], INK_SOFT, 1.6, smooth=False)
+    c.shape([(31.0, 50.4), (34.2, 50.6), (34.6, 53.0), (33.2, 55.6), (31.2, 55.2)],
+            fill=BONE, outline=INK, width=2.2, steps=6)                        # coccyx
+
+
+def side_hip_bone(c: Canvas):
+    """The right hip bone from the side: the wing of the ilium, the socket, pubis and ischium."""
+    bone = [(31.8, 36.4), (33.4, 29.4), (38.4, 24.0), (45.6, 21.4), (53.0, 21.2), (59.6, 23.2),
+            (64.6, 27.0), (67.6, 31.6), (66.4, 34.8), (64.2, 37.2), (65.2, 41.0), (63.0, 44.6),
+            (63.6, 49.0), (65.6, 54.2), (65.0, 58.0), (62.6, 59.6), (59.0, 62.6), (55.4, 66.6),
+            (50.0, 68.6), (45.6, 67.0), (44.4, 62.6), (42.6, 58.6), (42.0, 54.6), (39.2, 50.2),
+            (36.6, 46.0), (33.4, 42.8), (32.0, 40.0)]
+    c.shape(bone, fill=BONE, outline=INK, width=2.8, steps=8)
+    c.blur_shape([(40, 30), (50, 26.4), (58.6, 28.4), (58.4, 36), (52, 42), (43.4, 41.2)],
+                 BONE_SHADE, 12, opacity=0.45)
+    # the iliac crest rim, from the PSIS at the back to the ASIS at the front
+    c.path([(32.6, 36.2), (34.4, 30.2), (39.0, 25.2), (45.8, 22.8), (53.0, 22.6), (59.2, 24.6),
+            (64.0, 28.2), (66.6, 32.0)], INK_SOFT, 1.8)
+    c.ellipse(55.2, 52.2, 5.6, 5.4, fill=BONE_SHADE, outline=INK, width=2.4)      # acetabulum
+    c.ellipse(58.8, 61.2, 3.0, 1.8, fill=SKIN, outline=INK, width=2.2, rot=-25)   # obturator
+    c.shape([(45.2, 63.4), (48.6, 63.0), (50.0, 66.4), (47.6, 68.2), (45.2, 67.0)],
+            fill=BONE_DEEP, outline=INK_SOFT, width=1.8, steps=6)                # sitting bone
+
+
+def side_femur(c: Canvas):
+    """The right thigh bone: head in the socket, the greater trochanter, the shaft."""
+    bottom = c.units_high + 3
+    shaft = [(49.6, 56.0), (55.8, 55.2), (58.6, 60.0), (59.6, 76.0), (60.2, 100.0),
+             (59.6, bottom), (51.4, bottom), (51.8, 100.0), (50.6, 76.0), (48.4, 62.0)]
+    c.shape(shaft, fill=BONE, outline=INK, width=2.8, steps=8)
+    c.ellipse(55.2, 52.2, 4.2, 4.2, fill=BONE, outline=INK_SOFT, width=2.0)       # head
+    trochanter = [(47.2, 54.4), (52.6, 52.8), (56.4, 55.6), (56.0, 60.6), (51.4, 62.4),
+                  (47.6, 60.2)]
+    c.shape(trochanter, fill=BONE, outline=INK, width=2.6, steps=8)
+    c.blur_shape(trochanter, BONE_SHADE, 3, opacity=0.7)
+
+
+def side_gluteus_medius(c: Canvas):
+    """The fan of the gluteus medius, from under the whole crest down to the trochanter."""
+    fan = [(33.6, 36.0), (35.6, 30.0), (40.0, 25.6), (46.4, 23.6), (53.0, 23.4), (59.0, 25.2),
+           (63.8, 28.6), (65.6, 32.8), (63.0, 38.8), (58.6, 46.2), (54.8, 54.4), (51.0, 56.4),
+           (47.4, 54.4), (43.0, 48.4), (37.6, 41.6)]
+    layer = c.layer()
+    c.shape(fan, fill=MUSCLE, target=layer, steps=8)
+    insertion = (51.2, 55.2)
+    starts = catmull_rom([(35.0, 34.4), (37.4, 29.2), (42.0, 25.8), (48.0, 24.6), (54.0, 24.6),
+                          (59.6, 26.6), (63.8, 30.6)], False, 5)
+    for s in starts[1:-1:2]:
+        mid = ((s[0] + insertion[0]) / 2, (s[1] + insertion[1]) / 2 + 0.6)
+        c.path([s, mid, insertion], FIBRE, 1.6, target=layer)
+    c.shape(fan, outline=(150, 96, 86), width=2.4, target=layer, steps=8)
+    c.merge(layer, opacity=0.72)
+
+
+def lateral_pelvis() -> Image.Image:
+    """Gluteus medius side view: L3-L5, sacrum, right hip bone, femur, gluteus medius, skin."""
+    c = Canvas(1536, 2048)
+    side_silhouette(c)
+    side_spine_and_sacrum(c)
+    side_hip_bone(c)
+    side_femur(c)
+    side_gluteus_medius(c)
+    return c.finish()
+
+
+# --------------------------------------------------------------------------------------
 # Plain illustrations: friendly pictograms (rounded limbs, one accent colour)
 # --------------------------------------------------------------------------------------
 
@@ -562,55 +659,86 @@ def floor(c: Canvas, y):
     c.path([(0, y), (100, y)], (200, 190, 178), 3, smooth=False)
 
 
+def wall(c: Canvas, right: float, floor_y: float):
+    c.shape([(0, 0), (right, 0), (right, floor_y), (0, floor_y)], fill=WALL, smooth=False)
+    c.path([(right, 0), (right, floor_y)], (200, 190, 178), 3, smooth=False)
+
+
 def ball_wall() -> Image.Image:
-    """Side view: standing with a massage ball between the back of the hip and a wall."""
+    """Side view: back to a wall, a ball between the wall and the back of the pelvis (medial point)."""
     c = Canvas(1600, 1200, BACKDROP)
-    c.shape([(0, 0), (19, 0), (19, 68), (0, 68)], fill=WALL, smooth=False)
-    c.path([(19, 0), (19, 68)], (200, 190, 178), 3, smooth=False)
+    wall(c, 19, 68)
     floor(c, 68)
-    ball(c, 23.2, 40.5, 4.0)
+    ball(c, 23.2, 38.6, 4.0)
     person(c, head=(31.0, 11.4), neck=(30.2, 19.6), pelvis=(31.6, 39.6), limbs=[
         ([(31.0, 22.2), (33.2, 30.8), (37.6, 37.0)], 3.0, True),            # far arm
         ([(31.6, 41.0), (36.8, 53.8), (36.6, 66.0)], 3.8, True),            # far leg
         ([(32.2, 41.0), (38.8, 53.6), (39.6, 66.0)], 3.8, False),           # near leg
         ([(30.4, 22.2), (31.8, 31.2), (36.0, 37.6)], 3.0, False),           # near arm
     ], torso=8.2)
-    glow(c, 27.4, 40.2, 4.6)
-    # bend and straighten the knees: the ball rolls up and down the hip
+    glow(c, 27.4, 38.4, 4.6)
+    # bend and straighten the knees: the ball rolls up and down a few centimetres
     arrow(c, [(50.0, 28.0), (50.0, 52.0)], width=12.0, both=True)
     return c.finish()
 
 
-def ball_floor() -> Image.Image:
-    """Side-lying on the forearm, with a massage ball under the outer hip."""
+def ball_wall_side() -> Image.Image:
+    """Front view: side to a wall, the hip leaning on a ball just below the crest (middle, lateral)."""
     c = Canvas(1600, 1200, BACKDROP)
-    floor(c, 60)
-    ball(c, 52.0, 55.6, 4.4)
-    person(c, head=(19.6, 31.2), neck=(25.6, 36.6), pelvis=(50.4, 46.0), limbs=[
-        ([(51.2, 46.2), (67.0, 52.0), (84.0, 57.2)], 3.8, True),             # lower leg
-        ([(26.2, 38.0), (26.8, 57.4), (36.0, 57.8)], 3.0, True),             # supporting arm
-        ([(50.0, 45.2), (64.0, 46.0), (71.0, 57.4)], 3.8, False),            # top leg, bent
-        ([(27.0, 36.8), (37.4, 36.4), (45.0, 41.8)], 3.0, False),            # top arm
+    wall(c, 30, 68)
+    floor(c, 68)
+    ball(c, 34.2, 38.4, 4.0)
+    person(c, head=(44.6, 11.6), neck=(44.2, 19.8), pelvis=(42.4, 39.4), limbs=[
+        ([(43.4, 41.0), (51.6, 53.6), (57.4, 66.0)], 3.8, True),            # far leg
+        ([(47.0, 22.2), (52.4, 30.4), (51.8, 38.4)], 3.0, True),            # far arm, hanging
+        ([(41.6, 41.0), (46.0, 53.8), (50.2, 66.0)], 3.8, False),           # leg next to the wall
+        ([(41.8, 22.2), (36.4, 27.6), (31.4, 24.0)], 3.0, False),           # hand on the wall
     ], torso=8.2)
-    glow(c, 51.6, 49.0, 4.8)
-    # small movements over the ball: toward the head and toward the feet
-    arrow(c, [(42.0, 24.0), (52.0, 21.6), (62.0, 24.0)], width=12.0, both=True)
+    glow(c, 38.4, 38.2, 4.6)
+    arrow(c, [(68.0, 28.0), (68.0, 52.0)], width=12.0, both=True)
     return c.finish()
 
 
+def ball_floor() -> Image.Image:
+    """Front view: side-lying on the floor, propped on the lower forearm, ball under the hip."""
+    c = Canvas(1600, 1200, BACKDROP)
+    floor(c, 60)
+    ball(c, 50.4, 55.4, 4.4)
+    person(c, head=(22.4, 30.6), neck=(25.6, 38.0), pelvis=(49.6, 46.8), limbs=[
+        ([(50.4, 47.6), (67.6, 53.0), (85.6, 57.4)], 3.8, True),             # lower leg, straight
+        ([(26.4, 40.0), (27.6, 57.6), (37.8, 57.8)], 3.0, True),             # lower forearm on the floor
+        ([(49.2, 45.6), (61.6, 39.4), (63.8, 57.4)], 3.8, False),            # top leg, foot in front
+        ([(27.2, 39.2), (35.6, 47.6), (41.6, 57.4)], 3.0, False),            # top arm, hand on the floor
+    ], torso=8.2)
+    glow(c, 49.4, 49.2, 4.8)
+    # small movements over the ball: toward the head and toward the feet
+    arrow(c, [(38.0, 24.0), (48.0, 21.6), (58.0, 24.0)], width=12.0, both=True)
+    return c.finish()
+
+
+def bed(c: Canvas, top: float, floor_y: float):
+    frame = (196, 182, 166)
+    for x in (9.0, 86.0):
+        c.shape([(x, top + 10), (x + 3, top + 10), (x + 3, floor_y), (x, floor_y)], fill=frame,
+                smooth=False)
+    c.shape([(6, top + 7), (92, top + 7), (92, top + 11), (6, top + 11)], fill=frame, smooth=False)
+    c.shape([(6, top), (92, top), (92, top + 7.4), (6, top + 7.4)], fill=(236, 230, 222),
+            outline=(200, 190, 178), width=3, smooth=False)
+
+
 def stretch() -> Image.Image:
-    """Front view: standing side stretch for the outer hip (legs crossed, hips out)."""
-    c = Canvas(1200, 1600, BACKDROP)
-    floor(c, 114)
-    person(c, head=(40.6, 18.4), neck=(44.0, 29.0), pelvis=(54.0, 63.0), limbs=[
-        ([(59.4, 64.0), (56.0, 87.0), (46.0, 110.0)], 5.0, True),            # stretched leg, behind
-        ([(49.4, 31.0), (43.6, 17.2), (33.8, 7.4)], 4.0, True),              # arm over the head
-        ([(48.6, 64.0), (50.8, 87.0), (56.4, 110.0)], 5.0, False),           # front leg
-        ([(38.6, 32.4), (31.6, 22.0), (31.0, 8.6)], 4.0, False),             # other arm
-    ], head_r=5.6, torso=11.0)
-    glow(c, 60.4, 62.0, 6.0)
-    arrow(c, [(67.0, 55.0), (75.0, 58.0), (80.0, 64.0)], width=13.0)         # hips out
-    arrow(c, [(27.0, 30.0), (20.0, 24.0), (17.5, 16.0)], width=13.0)         # lean over
+    """Side-lying at the edge of a bed, back to us: the top leg taken back and hanging down."""
+    c = Canvas(1600, 1200, BACKDROP)
+    floor(c, 68)
+    bed(c, 40.0, 68.0)
+    person(c, head=(12.6, 32.4), neck=(18.4, 35.4), pelvis=(49.0, 35.6), limbs=[
+        ([(49.6, 36.0), (63.4, 35.4), (76.8, 35.8)], 3.8, True),             # lower leg on the bed
+        ([(19.6, 36.2), (25.4, 37.0), (31.2, 36.6)], 3.0, True),             # lower arm
+        ([(48.6, 35.0), (55.6, 49.0), (60.0, 62.4)], 3.8, False),            # top leg, hanging
+        ([(19.8, 33.6), (27.4, 31.6), (34.6, 32.4)], 3.0, False),            # top arm
+    ], torso=8.2)
+    glow(c, 48.4, 32.2, 4.8)
+    arrow(c, [(68.0, 50.0), (70.4, 56.0), (69.0, 62.0)], width=12.0)         # let it sink
     return c.finish()
 
 
@@ -648,8 +776,10 @@ def outputs() -> dict[str, Image.Image]:
     lumbar = posterior_lumbar()
     return {
         str(gm / "posterior-pelvis.png"): pelvis,
+        str(gm / "lateral-pelvis.png"): lateral_pelvis(),
         str(ql / "posterior-lumbar.png"): lumbar,
         str(gm / "ball-wall.png"): ball_wall(),
+        str(gm / "ball-wall-side.png"): ball_wall_side(),
         str(gm / "ball-floor.png"): ball_floor(),
         str(gm / "stretch.png"): stretch(),
         str(gm / "video-poster.png"): video_poster(pelvis, (214, 226, 232)),

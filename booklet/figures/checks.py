@@ -26,6 +26,10 @@ def figure_warnings(fig: Figure) -> list[str]:
 
 
 def _lonely_markers(fig: Figure) -> list[Problem]:
+    # Only trigger points refer pain; a figure whose legend calls its markers something else
+    # ("Landmark" on an anatomy figure) has markers that need no zone.
+    if fig.legend.marker.lower() != "trigger point":
+        return []
     owned = {z.for_ for z in fig.zones}
     return [Problem(f"marker {m.id!r} has no zone: no [[zone]] names it in 'for'", fig.path, m.line,
                     hint=f'add its pain zone with for = "{m.id}", or remove the marker')

@@ -60,13 +60,12 @@ def _ordered(fig: Figure) -> list[Marker | Zone]:
     return items
 
 
-def _kind(item: Marker | Zone) -> str:
-    return "trigger point" if isinstance(item, Marker) else KIND_TEXT[item.kind]
+def _kind(item: Marker | Zone, marker: str = "trigger point") -> str:
+    return marker if isinstance(item, Marker) else KIND_TEXT[item.kind]
 
 
-def _aria(item: Marker | Zone) -> str:
+def _aria(item: Marker | Zone, kind: str) -> str:
     """The tap target's name: the label, plus what it is unless the label says so."""
-    kind = _kind(item)
     number = getattr(item, "number", None)
     label = item.label if number is None else f"{number}: {item.label}"
     if kind in item.label.lower():
@@ -139,10 +138,11 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
         else:
             kind_class = f"tap-zone tap-{item.kind}"
             key_class = f"key-zone key-{item.kind}"
-        kind = _kind(item)
+        # The legend names what an X is ("Landmark" on an anatomy figure): so must the key.
+        kind = _kind(item, fig.legend.marker.lower())
         taps.append(f'<a class="tap {kind_class}" epub:type="noteref" role="doc-noteref" '
                     f'href="#{target}" style="left:{_pct(x)};top:{_pct(y)}" '
-                    f'aria-label="{_attr(_aria(item))}"></a>')
+                    f'aria-label="{_attr(_aria(item, kind))}"></a>')
         kind_span = ("" if kind in item.label.lower()
                      else f' <span class="key-kind">({kind})</span>')
         number = getattr(item, "number", None)

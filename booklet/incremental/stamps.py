@@ -17,7 +17,7 @@ from pathlib import Path
 
 import booklet
 from booklet.incremental.cache import read_pickle, write_pickle
-from booklet.model import config_path, image_dir, source_dir
+from booklet.model import config_path, image_dir, series_dir, source_dir
 from booklet.render.theme import template_dirs
 
 FORMAT = 1
@@ -64,6 +64,7 @@ def booklet_stamp(root: Path, slug: str) -> Stamp:
     files: Stamp = {}
     _stat_tree(source_dir(root, slug), files)
     _stat_tree(image_dir(root, slug), files)
+    _stat_tree(series_dir(root), files)         # the shared safety page
     return files
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from booklet.read.config import XML_INVALID, key_line, load_glossary, load_metadata, read_toml
 from booklet.errors import ConfigError, ContentError, Report
-from booklet.model import Booklet, Chapter, PartnerInfo, config_path, source_dir
+from booklet.model import Booklet, Chapter, PartnerInfo, config_path, safety_path, source_dir
 
 _TITLE = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -37,6 +37,7 @@ def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -
     meta = load_metadata(config, slug, report, lenient=partial)
     booklet = Booklet(slug=slug, root=root, config_path=config, meta=meta)
     booklet.chapters = _read_chapters(booklet, report)
+    booklet.safety = read_safety(root, report)
     glossary = booklet.source_dir / "glossary.toml"
     if glossary.is_file():
         booklet.glossary_path = glossary
@@ -45,6 +46,18 @@ def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -
     if not partial:
         report.raise_if_errors()
     return booklet
+
+
+def read_safety(root: Path, report: Report) -> Chapter | None:
+    """Read the root's shared safety page (chapters/_series/safety.md), if there is one."""
+    path = safety_path(root)
+    if not _is_file(path):
+        return None
+    try:
+        return read_chapter(path, 0)
+    except ContentError as exc:
+        report.error(exc)
+        return None
 
 
 def _chapter_paths(booklet: Booklet, report: Report) -> list[Path]:

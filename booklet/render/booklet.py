@@ -38,6 +38,7 @@ def source_date(booklet: Booklet) -> str:
         stamp = int(epoch)
     else:
         files = [booklet.config_path, *(c.path for c in booklet.chapters)]
+        files += [booklet.safety.path] if booklet.safety else []
         files += [p for p in booklet.image_dir.rglob("*") if p.is_file()] if booklet.image_dir.is_dir() else []
         stamp = int(max(p.stat().st_mtime for p in files))
     return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -71,12 +72,13 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None,
     finally:
         jobs.close()
     cover, thumbnail = cover_resource(booklet, assets, report, cache)
+    safety = _render_safety(env, booklet, assets, report, base)
     report.raise_if_errors()
     has_quiz = any(s.quiz_count for s in stats)
     front = [
         _page(env, "cover.xhtml.j2", "cover.xhtml", "Cover", "cover", base, cover=cover),
         _page(env, "title.xhtml.j2", "title.xhtml", booklet.meta.title, "titlepage", base),
-    ]
+    ] + ([safety] if safety else [])      # the spine puts the contents after the title page
     back = []
     if booklet.glossary:
         back.append(_page(env, "glossary.xhtml.j2", "glossary.xhtml", "Glossary", "glossary", base,
@@ -153,8 +155,21 @@ def _page(env, template: str, href: str, title: str, kind: str, base: dict, line
     return Page(href=href, title=title, xhtml=xhtml, kind=kind, linear=linear)
 
 
-def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
+def _render_safety(env, booklet: Booklet, assets: AssetStore, report: Report, base: dict) -> Page | None:
+    """Render the root's shared safety page as front matter, or None if the root has none."""
+    if booklet.safety is None:
+        return None
+    ctx = ChapterContext(booklet, booklet.safety, assets, report)
+    page = _render_chapter(env, ctx, base, "safety.xhtml.j2", "safety.xhtml")
+    if page is not None:
+        page.kind = "safety"
+    return page
+
+
+def _render_chapter(env, ctx: ChapterContext, base: dict, template: str = "chapter.xhtml.j2",
+                    href: str | None = None) -> Page | None:
     chapter = ctx.chapter
+    href = href or chapter.href
     html = make_markdown(ctx).convert(chapter.text)
     tree, problem = parse_fragment(html)
     if problem is not None:
@@ -171,9 +186,9 @@ def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
     body = "".join(etree.tostring(child, encoding="unicode") for child in tree)
     body = body.replace(' xmlns="http://www.w3.org/1999/xhtml"', "").replace(
         ' xmlns:epub="http://www.idpf.org/2007/ops"', "")
-    xhtml = render_template(env, "chapter.xhtml.j2", **base, page_title=chapter.title, href=chapter.href,
+    xhtml = render_template(env, template, **base, page_title=chapter.title, href=href,
                             chapter=chapter, body=Markup(body), scripts=[QUIZ_SCRIPT] if ctx.quiz_count else [])
-    page = Page(href=chapter.href, title=chapter.title, xhtml=xhtml, source=chapter.path,
+    page = Page(href=href, title=chapter.title, xhtml=xhtml, source=chapter.path,
                 headings=list(ctx.headings))
     page.line_map = line_map(xhtml, chapter)
     return page

@@ -1,0 +1,42 @@
+"""Every limit booklet puts on its input, in one place, so each is checked and named alike.
+
+A limit turns input that would crash or stall a build (issue 15: a list nested 400 deep, a
+TOML array 5,000 deep, a 2 GiB entry in an EPUB) into an error that names the file and the
+limit, checked before the expensive work.
+"""
+from __future__ import annotations
+
+# -- images -------------------------------------------------------------------------------
+#: Pixels in any image: a source image, a figure's base, a figure as rendered, an image in an
+#: EPUB. Reading systems scale larger ones down or refuse them; checked from the header.
+MAX_PIXELS = 4_000_000
+#: Bytes of one image in an EPUB (the lint's warning).
+MAX_IMAGE_BYTES = 1_500_000
+
+# -- sources ------------------------------------------------------------------------------
+#: Bytes of one Markdown chapter: a book's worth, far beyond any booklet's chapter.
+MAX_CHAPTER_BYTES = 2_000_000
+#: Nesting of Markdown lists and block quotes: Python-Markdown recurses once per level.
+MAX_MARKDOWN_NESTING = 50
+#: Nesting of arrays and tables in a TOML file: tomllib recurses once per level.
+MAX_TOML_NESTING = 40
+#: Markers (and hotspots) in one figure file.
+MAX_MARKERS = 200
+#: Depth of include, import and extends chains between templates.
+MAX_TEMPLATE_DEPTH = 10
+#: Nesting of elements in a chapter's raw HTML.
+MAX_HTML_NESTING = 100
+
+# -- EPUB archives read by validate, the lint and the catalog -----------------------------
+#: Entries in one EPUB.
+MAX_EPUB_ENTRIES = 10_000
+#: Uncompressed bytes of one entry.
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+#: Uncompressed bytes of all entries together.
+MAX_EPUB_BYTES = 1024 * 1024 * 1024
+#: Uncompressed size over compressed size of an entry bigger than RATIO_FLOOR bytes.
+MAX_COMPRESSION_RATIO = 200
+#: Entries smaller than this may be compressed at any ratio (a page of spaces deflates 1000:1).
+RATIO_FLOOR = 1024 * 1024
+#: Bytes of one XML document (container, OPF, page) parsed whole.
+MAX_XML_BYTES = 32 * 1024 * 1024

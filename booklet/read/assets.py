@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from booklet.errors import ContentError
 from booklet.model import Resource
+from booklet.read.paths import inside
 
 MAX_PIXELS = 4_000_000
 # EPUB 3.3 core media types for images, by Pillow's format name.
@@ -60,18 +61,18 @@ class AssetStore:
 
     def _inside_root(self, src: str, candidate: Path, must_exist: bool = True) -> Path:
         try:
-            real = candidate.resolve()
-        except (OSError, RuntimeError):        # a symlink loop
-            raise ContentError(f"file {src!r} is a symbolic link that loops",
-                               hint="replace the link by the file itself") from None
-        if not real.is_relative_to(self.root):
+            real = inside(candidate, self.root, "file")
+        except ContentError as exc:
+            if "cannot be followed" in exc.message:
+                raise ContentError(f"file {src!r} is a symbolic link that loops",
+                                   hint="replace the link by the file itself") from None
             if ".." not in PurePosixPath(src).parts:
                 raise ContentError(f"file {src!r} is a symbolic link to a file outside the booklet root",
                                    hint=f"copy the file into {_rel(self.image_dir, self.root)}/ "
-                                        "instead of linking to it")
+                                        "instead of linking to it") from None
             raise ContentError(f"path {src!r} leads outside the booklet root",
                                hint=f"copy the file into {_rel(self.image_dir, self.root)}/ and refer to it "
-                                    "from there")
+                                    "from there") from None
         if must_exist and not real.is_file():
             raise ContentError(f"file {src!r} not found", hint="it is a symbolic link to a file that does not "
                                                                "exist")

@@ -20,7 +20,7 @@ def inside(path: Path, base: Path, what: str, error=ContentError) -> Path:
     *what* names the file in the message ("chapter", "template", ...).
     """
     try:
-        real = Path(os.path.realpath(path, strict=False))
+        real = Path(path).resolve()
         home = Path(os.path.realpath(base))
     except (OSError, ValueError, RuntimeError):         # a loop, a NUL byte, a name too long
         raise error(f"the {what} cannot be followed to a file (a link that loops?)", path,
@@ -28,7 +28,7 @@ def inside(path: Path, base: Path, what: str, error=ContentError) -> Path:
     if real == home or real.is_relative_to(home):
         return real
     if _is_link_on_the_way(path, base):
-        raise error(f"the {what} is a symbolic link to a file outside the booklet root", path,
+        raise error(f"the {what} is a symbolic link that leads outside the booklet root", path,
                     hint="copy the file into the booklet root instead of linking to it")
     raise error(f"the {what} lies outside the booklet root", path,
                 hint="keep every file of a booklet inside its root")

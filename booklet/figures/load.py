@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from booklet.read.config import read_toml
 from booklet.errors import BuildErrors, ConfigError, Problem
+from booklet.limits import MAX_PIXELS
 
 from .model import (
     LEGEND_POSITIONS,
@@ -31,7 +32,7 @@ from .model import (
 )
 
 #: Largest base image accepted, in pixels (checked from the header, before decoding).
-MAX_BASE_PIXELS = 4_000_000
+MAX_BASE_PIXELS = MAX_PIXELS     # booklet/limits.py holds every limit
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 

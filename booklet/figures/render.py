@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from booklet.errors import ContentError, EnvironmentProblem
 from booklet.figures.imaging import palette_png
+from booklet.limits import MAX_PIXELS
 
 from .load import MAX_BASE_PIXELS
 from .model import Callout, Figure, RenderedImage
@@ -30,7 +31,7 @@ from .model import Callout, Figure, RenderedImage
 #: The output's long side, in pixels (unless that would exceed MAX_OUTPUT_PIXELS).
 TARGET_LONG_SIDE = 2048
 #: The output never has more pixels than this.
-MAX_OUTPUT_PIXELS = 4_000_000
+MAX_OUTPUT_PIXELS = MAX_PIXELS
 #: Each output file is kept at or under this many bytes.
 MAX_OUTPUT_BYTES = 1_500_000
 #: Overlays are drawn at this multiple of the output size, then downsampled (antialiasing).

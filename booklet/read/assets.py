@@ -10,22 +10,16 @@ from pathlib import Path, PurePosixPath
 from PIL import Image, UnidentifiedImageError
 
 from booklet.errors import ContentError
+from booklet.limits import MAX_PIXELS
 from booklet.model import Resource
 from booklet.read.paths import inside
+from booklet.urls import REMOTE_HINT, is_url
 
-MAX_PIXELS = 4_000_000
 # EPUB 3.3 core media types for images, by Pillow's format name.
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 MEDIA_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
                ".svg": "image/svg+xml", ".mp3": "audio/mpeg", ".m4a": "audio/mp4"}
-REMOTE_HINT = "EPUBs must be self-contained: put the file in images/ and use a relative path"
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def is_remote(src: str) -> bool:
-    """Tell whether *src* names a resource by URL (scheme or protocol-relative)."""
-    return bool(_SCHEME.match(src)) or src.startswith("//")
 
 
 class AssetStore:
@@ -40,7 +34,7 @@ class AssetStore:
 
     def resolve(self, src: str, base_dir: Path) -> Path:
         """Find *src* beside the chapter first, then in the booklet's image folder."""
-        if is_remote(src):
+        if is_url(src):
             raise ContentError(f"remote resource {src!r} is not allowed",
                                hint=REMOTE_HINT)
         if src.startswith("/") or os.path.isabs(src) or re.match(r"^[A-Za-z]:[\\/]", src):

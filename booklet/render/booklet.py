@@ -156,9 +156,9 @@ def _page(env, template: str, href: str, title: str, kind: str, base: dict, line
 def _render_chapter(env, ctx: ChapterContext, base: dict) -> Page | None:
     chapter = ctx.chapter
     html = make_markdown(ctx).convert(chapter.text)
-    tree, problem = parse_fragment(html)
+    tree, problem = parse_fragment(html, chapter.text)
     if problem is not None:
-        ctx.error(ContentError(problem.message, hint=problem.hint), problem.needle)
+        ctx.error(ContentError(problem.message, line=problem.line, hint=problem.hint), problem.needle)
         return None
     for issue in check_safety(tree, ctx.booklet.meta.allow_scripts):
         ctx.error(ContentError(issue.message, hint=issue.hint), issue.needle)

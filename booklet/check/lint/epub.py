@@ -15,6 +15,7 @@ from booklet.render.xhtml import EPUB_NS as OPS
 from booklet.render.xhtml import OPF_NS as OPF
 from booklet.render.xhtml import SVG_NS as SVG
 from booklet.render.xhtml import XHTML_NS as XHTML
+from booklet.urls import is_remote  # noqa: F401 - the rules import it from here
 
 XLINK = "http://www.w3.org/1999/xlink"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -162,12 +163,6 @@ class Epub:
             return base
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(parts.path)))
         return joined.lstrip("/")
-
-
-def is_remote(url: str) -> bool:
-    """True for a URL that a reading system would fetch from the network."""
-    parts = urlsplit(url.strip())
-    return parts.scheme.lower() in ("http", "https", "ftp") or url.strip().startswith("//")
 
 
 def local_name(element) -> str:

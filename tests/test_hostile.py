@@ -1,0 +1,106 @@
+"""A stranger's root, a stranger's EPUB (issue 15): refused with a clear message, nothing run or read."""
+from __future__ import annotations
+
+import pytest
+
+from booklet.render.rawlines import first_problem
+from booklet.render.xhtml import check_safety, parse_fragment
+from booklet.urls import css_runs_script, is_remote, is_script_url, is_url
+
+REFUSED = {
+    '<iframe src="a.xhtml"></iframe>': "<iframe> is not allowed",
+    '<p><object data="x.swf"></object></p>': "<object> is not allowed",
+    '<p><embed src="x.swf"/></p>': "<embed> is not allowed",
+    '<form action="https://evil.example/"><p>x</p></form>': "<form> is not allowed",
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/"/>': "<meta> is not allowed",
+    '<p srcdoc="x">a</p>': "srcdoc= is not allowed",
+    '<p onclick="a()">a</p>': "event handler attribute onclick=",
+    '<a href="javascript:alert(1)">a</a>': "href= holds a script URL",
+    '<a href=" JaVa&#x09;ScRiPt:alert(1)">a</a>': "href= holds a script URL",
+    '<a href="vbscript:x">a</a>': "href= holds a script URL",
+    '<a href="data:text/html,&lt;script&gt;x&lt;/script&gt;">a</a>': "href= holds a script URL",
+    '<p style="background: url(javascript:alert(1))">a</p>': "style attribute that can run a script",
+    '<p style="width: expression(alert(1))">a</p>': "style attribute that can run a script",
+    '<p style="background: url(https://evil.example/x.png)">a</p>': "remote url()",
+    '<svg xmlns="http://www.w3.org/2000/svg"><set attributeName="xlink:href" to="javascript:x"/></svg>':
+        "<set> may not change the attribute 'xlink:href'",
+    '<svg xmlns="http://www.w3.org/2000/svg"><animate attributeName="onclick" values="x"/></svg>':
+        "<animate> may not change the attribute 'onclick'",
+    '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p>'
+    '</foreignObject></svg>': "<foreignObject> is not allowed",
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>': "<script> is not allowed",
+    '<svg xmlns="http://www.w3.org/2000/svg" onload="x()"></svg>': "event handler attribute onload=",
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+    '<a x:href="javascript:x()"><text>t</text></a></svg>': "xlink:href= holds a script URL",
+    '<math xmlns="http://www.w3.org/1998/Math/MathML"><annotation-xml encoding="text/html"/></math>':
+        "<annotation-xml> is not allowed",
+    '<p formaction="x">a</p>': "formaction= is not allowed",
+    '<img src="a.png" alt="" usemap="#m"/>': "attribute usemap= is not allowed on <img>",
+    '<x:thing xmlns:x="urn:x">a</x:thing>': "in the namespace 'urn:x' is not allowed",
+    '<marquee>a</marquee>': "<marquee> is not allowed",
+}
+
+ALLOWED = [
+    '<figure class="f" data-x="1" aria-label="a"><img src="a.png" alt="a" width="10"/>'
+    '<figcaption>c</figcaption></figure>',
+    '<aside epub:type="footnote" role="doc-footnote" id="n1"><p>n</p></aside><a href="#n1">1</a>',
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><g fill="red"><circle r="5"/>'
+    '<text x="1" y="2">t<tspan>u</tspan></text></g><animate attributeName="opacity" values="0;1" dur="1s"/>'
+    '</svg>',
+    '<math xmlns="http://www.w3.org/1998/Math/MathML"><mfrac><mi>a</mi><mn>2</mn></mfrac></math>',
+    '<details open="open"><summary>s</summary><p>x</p></details>',
+    '<video src="v.mp4" poster="p.png" controls="controls"><p>v</p></video>',
+    '<p style="color: red; background: url(images/a.png)">a</p>',
+    '<a href="https://example.com/page">an ordinary link</a><a href="mailto:a@example.com">m</a>',
+    '<table><tr><th scope="col" colspan="2">h</th></tr></table>',
+    '<p xml:lang="de" lang="de" dir="ltr">Tag</p>',
+]
+
+
+def problems_of(html: str, scripts: bool = False) -> list[str]:
+    tree, problem = parse_fragment(html)
+    assert problem is None, problem
+    return [p.message for p in check_safety(tree, scripts)]
+
+
+@pytest.mark.parametrize("html", list(REFUSED))
+def test_markup_outside_the_allow_list_is_refused(html):
+    messages = problems_of(html)
+    assert any(REFUSED[html] in m for m in messages), messages
+
+
+@pytest.mark.parametrize("html", ALLOWED)
+def test_markup_on_the_allow_list_passes(html):
+    assert problems_of(html) == []
+
+
+def test_scripts_opt_in_allows_scripts_but_not_script_urls():
+    assert problems_of('<p onclick="a()">a</p><script src="quiz.js"></script>', scripts=True) == []
+    assert problems_of('<a href="javascript:x()">a</a>', scripts=True)
+    assert problems_of('<iframe srcdoc="x"></iframe>', scripts=True)
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("# T\n\n<div class=\"n\">\n\ntext\n\nmore\n", 3, "<div> is never closed"),
+    ("# T\n\nA line<br>break.\n", 3, "<br> is not closed"),
+    ("# T\n\n<div>\n<p>a\n</div>\n", 4, "<p> is never closed"),
+    ("# T\n\ntext</span>\n", 3, "</span> closes a tag that is not open"),
+    ("# T\n\n```\n<div>\n```\n\n<br>\n", 7, "<br> is not closed"),
+    ("# T\n\n`<div>` in code, then <hr>\n", 3, "<hr> is not closed"),
+])
+def test_raw_html_problems_are_placed_on_the_source_line(source, line, words):
+    found = first_problem(source)
+    assert found is not None and found[0] == line and words in found[1], found
+
+
+def test_well_formed_source_has_no_raw_html_problem():
+    source = "# T\n\n<div class=\"n\">\n<p>a<br/>b</p>\n</div>\n\nA <me@example.com> mail, 1 < 2.\n"
+    assert first_problem(source) is None
+
+
+def test_url_rules():
+    assert is_url("mailto:a@b") and is_url("//cdn.example/x") and not is_url("images/a.png")
+    assert is_remote("https://x/y") and is_remote("//x/y") and not is_remote("mailto:a@b")
+    assert is_script_url("\tjava\nscript:x") and is_script_url("data:text/html,x")
+    assert not is_script_url("data:image/png;base64,AAAA") and not is_script_url("#a")
+    assert css_runs_script("a{b:url( 'javascript:x' )}") and not css_runs_script("a{b:url(x.png)}")

@@ -14,8 +14,8 @@ MAX_PIXELS = 4_000_000
 MAX_IMAGE_BYTES = 1_500_000
 
 # -- sources ------------------------------------------------------------------------------
-#: Bytes of one Markdown chapter: a book's worth, far beyond any booklet's chapter.
-MAX_CHAPTER_BYTES = 2_000_000
+#: Bytes of one Markdown chapter: a short book, over a hundred times the longest shipped chapter.
+MAX_CHAPTER_BYTES = 1_000_000
 #: Nesting of Markdown lists and block quotes: Python-Markdown recurses once per level.
 MAX_MARKDOWN_NESTING = 50
 #: Nesting of arrays and tables in a TOML file: tomllib recurses once per level.

@@ -104,3 +104,40 @@ def test_url_rules():
     assert is_script_url("\tjava\nscript:x") and is_script_url("data:text/html,x")
     assert not is_script_url("data:image/png;base64,AAAA") and not is_script_url("#a")
     assert css_runs_script("a{b:url( 'javascript:x' )}") and not css_runs_script("a{b:url(x.png)}")
+
+
+# -- limits: a clear error, checked before the expensive work ---------------------------------
+
+
+def build_stderr(root, tmp_path, capsys, *extra) -> tuple[int, str]:
+    from booklet.cli import main
+
+    status = main(["build", "--root", str(root), "--out", str(tmp_path / "out"), "--no-validate", *extra])
+    return status, capsys.readouterr().err
+
+
+def test_chapter_over_the_size_limit_is_refused_before_markdown(tmp_path, capsys, monkeypatch):
+    import markdown
+
+    from booklet.limits import MAX_CHAPTER_BYTES
+    from tests.conftest import make_root
+
+    big = "# Big\n\n" + "A sentence of text.\n" * (MAX_CHAPTER_BYTES // 20 + 10)
+    root = make_root(tmp_path, {"01-big.md": big})
+    converted = []
+    real = markdown.Markdown.convert
+    monkeypatch.setattr(markdown.Markdown, "convert", lambda self, text: converted.append(len(text)) or
+                        real(self, text))
+    status, stderr = build_stderr(root, tmp_path, capsys)
+    assert status == 1 and "Traceback" not in stderr
+    assert f"01-big.md: the chapter is {len(big.encode()):,} bytes, over the limit of {MAX_CHAPTER_BYTES:,}" \
+        in stderr
+    assert all(n < MAX_CHAPTER_BYTES for n in converted)
+
+
+def test_nesting_is_measured_outside_code_and_strings():
+    from booklet.read.depth import markdown_depth, toml_depth
+
+    assert markdown_depth("# T\n\n- a\n    - b\n        - c\n> > q\n") == (3, 5)
+    assert markdown_depth("# T\n\n```\n" + "> " * 99 + "\n```\n")[0] == 0
+    assert toml_depth('a = [[1], "[[[[", \'\'\'[[[\n\'\'\']\n# [[[[[\nb = {c = {d = [1]}}\n') == (3, 4)

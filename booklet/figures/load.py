@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from booklet.read.config import read_toml
 from booklet.errors import BuildErrors, ConfigError, Problem
-from booklet.limits import MAX_PIXELS
+from booklet.limits import MAX_MARKERS, MAX_PIXELS
 
 from .model import (
     LEGEND_POSITIONS,
@@ -361,6 +361,17 @@ def _check_base(check: _Checker, data: dict) -> tuple[Path, str, tuple[int, int]
 # load_figure
 # --------------------------------------------------------------------------------------
 
+def _check_marker_count(path: Path, data: dict, text: str) -> None:
+    """Refuse more markers than booklet/limits.py allows, before any is checked or drawn."""
+    for kind in ("marker", "zone"):
+        entries = data.get(kind)
+        if isinstance(entries, list) and len(entries) > MAX_MARKERS:
+            starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == f"[[{kind}]]"]
+            line = starts[MAX_MARKERS] if len(starts) > MAX_MARKERS else None
+            raise ConfigError(f"{len(entries)} {kind}s, over the limit of {MAX_MARKERS} a figure", path, line,
+                              hint="split the figure in two")
+
+
 def load_figure(path: Path) -> Figure:
     """Parse and validate the figure file at ``path``.
 
@@ -369,6 +380,7 @@ def load_figure(path: Path) -> Figure:
     path = Path(path)
     # The same reading, decoding and TOML error messages as booklet.toml and glossary.toml.
     data, text = read_toml(path)
+    _check_marker_count(path, data, text)
 
     check = _Checker(path, _Lines(text))
     check.unknown_keys(data, TOP_KEYS, "figure")

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from booklet.errors import ConfigError, Report
+from booklet.limits import MAX_TOML_NESTING
+from booklet.read.depth import toml_depth
 from booklet.model import GlossaryTerm, Metadata
 
 # Python-Markdown and the EPUB both need a real language tag; this is BCP 47's shape
@@ -77,10 +79,21 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ConfigError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line, col,
                           hint="save the file as UTF-8") from None
+    _check_nesting(path, text)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, text, exc) from None
+
+
+def _check_nesting(path: Path, text: str) -> None:
+    """Refuse arrays and tables nested deeper than the limit, before tomllib recurses into them."""
+    if text.count("[") + text.count("{") <= MAX_TOML_NESTING:
+        return
+    depth, line = toml_depth(text)
+    if depth > MAX_TOML_NESTING:
+        raise ConfigError(f"arrays and tables nest {depth} deep, over the limit of {MAX_TOML_NESTING}", path, line,
+                          hint="flatten the value: booklet's files need a few levels at most")
 
 
 # tomllib's wording for common slips, and what it means to someone writing a booklet.toml.

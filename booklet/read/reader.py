@@ -8,6 +8,8 @@ from pathlib import Path
 from booklet.read.config import XML_INVALID, key_line, load_glossary, load_metadata, read_toml
 from booklet.errors import ConfigError, ContentError, Report
 from booklet.model import Booklet, Chapter, PartnerInfo, config_path, source_dir
+from booklet.limits import MAX_CHAPTER_BYTES, MAX_MARKDOWN_NESTING
+from booklet.read.depth import markdown_depth
 from booklet.read.paths import check_slug, inside, is_file_inside
 
 _TITLE = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
@@ -124,6 +126,10 @@ def _read_chapters(booklet: Booklet, report: Report) -> list[Chapter]:
 def read_chapter(path: Path, number: int) -> Chapter:
     """Read one Markdown chapter as strict UTF-8 and find its ``# `` title."""
     try:
+        size = path.stat().st_size
+        if size > MAX_CHAPTER_BYTES:
+            raise ContentError(f"the chapter is {size:,} bytes, over the limit of {MAX_CHAPTER_BYTES:,}", path,
+                               hint="split it into several chapters")
         raw = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read the chapter: {exc.strerror or exc}", path,
@@ -144,6 +150,10 @@ def read_chapter(path: Path, number: int) -> Chapter:
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         raise ContentError(f"contains the control character U+{ord(bad.group()):04X}, which XHTML cannot hold",
                            path, line, col, hint="delete it; it is often pasted in by accident")
+    depth, line = markdown_depth(text)
+    if depth > MAX_MARKDOWN_NESTING:
+        raise ContentError(f"lists and block quotes nest {depth} deep here, over the limit of "
+                           f"{MAX_MARKDOWN_NESTING}", path, line, hint="flatten the list or quote")
     title, line = _find_title(text)
     if title is None:
         raise ContentError("the chapter has no title", path, 1,

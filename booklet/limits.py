@@ -36,7 +36,8 @@ MAX_ENTRY_BYTES = 256 * 1024 * 1024
 MAX_EPUB_BYTES = 1024 * 1024 * 1024
 #: Uncompressed size over compressed size of an entry bigger than RATIO_FLOOR bytes.
 MAX_COMPRESSION_RATIO = 200
-#: Entries smaller than this may be compressed at any ratio (a page of spaces deflates 1000:1).
-RATIO_FLOOR = 1024 * 1024
+#: Entries smaller than this may be compressed at any ratio (a padded image or a page of spaces
+#: deflates 1000 to 1); the size limits bound them.
+RATIO_FLOOR = 16 * 1024 * 1024
 #: Bytes of one XML document (container, OPF, page) parsed whole.
 MAX_XML_BYTES = 32 * 1024 * 1024

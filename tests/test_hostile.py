@@ -141,3 +141,97 @@ def test_nesting_is_measured_outside_code_and_strings():
     assert markdown_depth("# T\n\n- a\n    - b\n        - c\n> > q\n") == (3, 5)
     assert markdown_depth("# T\n\n```\n" + "> " * 99 + "\n```\n")[0] == 0
     assert toml_depth('a = [[1], "[[[[", \'\'\'[[[\n\'\'\']\n# [[[[[\nb = {c = {d = [1]}}\n') == (3, 4)
+
+
+# -- hostile EPUBs: refused from the central directory, in bounded time and memory ------------
+
+
+def zip_slip_epub(path):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("../../../../home/user/.bashrc", "echo owned\n")
+        archive.writestr("/etc/cron.d/evil", "* * * * * root id\n")
+        archive.writestr("META-INF/container.xml", "<container/>")
+    return path
+
+
+def test_validate_refuses_zip_slip_names(tmp_path, capsys):
+    from booklet.cli import main
+
+    epub = zip_slip_epub(tmp_path / "slip.epub")
+    status = main(["validate", "--strict", str(epub)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "entry '../../../../home/user/.bashrc' climbs out of the archive with .. [f-007]" in out
+    assert "entry '/etc/cron.d/evil' has an absolute name [f-007]" in out
+    assert "invalid, 2 errors" in out
+    assert not (tmp_path / "etc").exists()
+
+
+def test_epubfile_refuses_before_reading_an_entry(tmp_path, monkeypatch):
+    import zipfile
+
+    from booklet.epubfile import EpubFile, UnsafeArchive
+
+    epub = zip_slip_epub(tmp_path / "slip.epub")
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, *a, **k: opened.append(a) or 1 / 0)
+    with pytest.raises(UnsafeArchive) as caught:
+        EpubFile(epub)
+    assert [p.kind for p in caught.value.problems] == ["name", "name"] and opened == []
+
+
+def test_entry_reads_stop_at_the_limit(tmp_path):
+    import zipfile
+
+    from booklet.epubfile import EpubFile, NotAnEpub
+
+    path = tmp_path / "x.epub"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.txt", bytes(100_000))
+    with EpubFile(path) as book:
+        assert len(book.read("a.txt")) == 100_000
+        with pytest.raises(NotAnEpub, match="over the limit of 1,000"):
+            book.read("a.txt", limit=1000)
+
+
+@pytest.fixture(scope="session")
+def bomb_epub(tmp_path_factory):
+    """A small EPUB holding one real 2 GiB entry of zeros (deflated to about 2 MB)."""
+    import zipfile
+
+    path = tmp_path_factory.mktemp("bomb") / "bomb.epub"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        info = zipfile.ZipInfo("EPUB/zeros.xhtml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as entry:
+            block = bytes(1 << 22)
+            for _ in range(512):                 # 512 × 4 MiB = 2 GiB
+                entry.write(block)
+    return path
+
+
+@pytest.mark.slow
+def test_validate_refuses_a_2_gib_entry_quickly_in_little_memory(bomb_epub):
+    """Issue 15: 86 s and 4.2 GB before; now refused from the directory, as a real process."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    assert bomb_epub.stat().st_size < 10_000_000
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "booklet", "validate", str(bomb_epub)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "entry 'EPUB/zeros.xhtml' unpacks to 2,147,483,648 bytes, over the limit" in proc.stdout
+    assert seconds < 20 and rss_mb < 200, (seconds, rss_mb)

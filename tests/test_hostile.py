@@ -235,3 +235,46 @@ def test_validate_refuses_a_2_gib_entry_quickly_in_little_memory(bomb_epub):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "entry 'EPUB/zeros.xhtml' unpacks to 2,147,483,648 bytes, over the limit" in proc.stdout
     assert seconds < 20 and rss_mb < 200, (seconds, rss_mb)
+
+
+def test_a_foreign_epub_with_a_bomb_cover_does_not_stop_the_build_report(tmp_path, capsys):
+    """Issue 15: catalog.make_thumbnail let DecompressionBombError stop the whole build report."""
+    import zipfile
+
+    from booklet.cli import main
+    from tests.conftest import make_root
+
+    root = make_root(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    other = root / "chapters" / "other"
+    other.mkdir()
+    (other / "booklet.toml").write_text('[booklet]\ntitle = "Other"\nauthor = "B"\nlanguage = "en"\n')
+    (other / "01-two.md").write_text("# Two\n\nText.\n")
+    out = tmp_path / "dist"
+    assert main(["build", "--root", str(root), "--out", str(out), "--no-validate"]) == 0
+    built = out / "other.epub"
+    with zipfile.ZipFile(built) as archive:
+        entries = {i.filename: archive.read(i) for i in archive.infolist()}
+    cover = next(name for name in entries if "/cover." in name and name.endswith(".png"))
+    entries[cover] = (REPO_CASES / "image-bomb-header" / "root" / "images" / "demo" / "bomb.png").read_bytes()
+    built.unlink()
+    with zipfile.ZipFile(built, "w") as archive:            # a stranger's EPUB under a known name
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    capsys.readouterr()
+    status = main(["build", "demo", "--root", str(root), "--out", str(out), "--no-validate"])
+    captured = capsys.readouterr()
+    assert status == 0 and "Traceback" not in captured.err
+    assert "other.epub: the catalog shows no cover: the cover is" in captured.err
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Other" in index and "covers/other.jpg" not in index
+
+
+def test_make_thumbnail_refuses_a_bomb_without_decoding_it():
+    from booklet.publish.catalog import CoverUnusable, make_thumbnail
+
+    bomb = (REPO_CASES / "image-bomb-header" / "root" / "images" / "demo" / "bomb.png").read_bytes()
+    with pytest.raises(CoverUnusable, match="over the limit|decompression bomb"):
+        make_thumbnail(bomb)
+
+
+REPO_CASES = __import__("pathlib").Path(__file__).resolve().parent / "cases" / "errors"

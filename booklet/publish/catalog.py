@@ -144,9 +144,11 @@ def _order(entry: Entry) -> tuple:
 
 
 def _warn(results, slug: str, message: str, path: Path) -> None:
-    for result in results:
-        if result.slug == slug:
-            result.warnings.append(Problem(message, path))
+    """Tell the booklet's result; an EPUB this build did not make tells the first one (it names its file)."""
+    results = list(results)
+    owner = next((r for r in results if r.slug == slug), results[0] if results else None)
+    if owner is not None:
+        owner.warnings.append(Problem(message, path))
 
 
 def parse_entry(epub: Path, slug: str, cache: Cache | None = None) -> tuple[Entry, tuple | None]:

@@ -278,3 +278,37 @@ def test_make_thumbnail_refuses_a_bomb_without_decoding_it():
 
 
 REPO_CASES = __import__("pathlib").Path(__file__).resolve().parent / "cases" / "errors"
+
+
+# -- wrong output without a word: now right ------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "GIF"])
+def test_cover_in_another_format_is_converted_to_png(fmt, tmp_path, capsys):
+    """Issue 15: a WebP cover was stored as cover.png with type image/webp; a GIF failed PKG-022."""
+    import io
+    import zipfile
+
+    from lxml import etree
+    from PIL import Image
+
+    from tests.conftest import make_root
+
+    image = Image.new("RGB", (1600, 2400), (200, 30, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    toml = '[booklet]\ntitle = "Demo"\nauthor = "A"\nlanguage = "en"\ncover = "cover-art.img"\n'
+    root = make_root(tmp_path, {"01-one.md": "# One\n\nText.\n"}, toml=toml,
+                     files={"images/demo/cover-art.img": buffer.getvalue()})
+    status, stderr = build_stderr(root, tmp_path, capsys)
+    assert status == 0, stderr
+    with zipfile.ZipFile(tmp_path / "out" / "demo.epub") as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+        item = next(i for i in opf.iter("{http://www.idpf.org/2007/opf}item")
+                    if "cover-image" in (i.get("properties") or ""))
+        data = archive.read("EPUB/" + item.get("href"))
+    assert item.get("media-type") == "image/png" and item.get("href").endswith(".png")
+    with Image.open(io.BytesIO(data)) as cover:
+        assert cover.format == "PNG" and cover.size == (1600, 2400)
+        pixel = cover.convert("RGB").getpixel((800, 1200))
+        assert all(abs(a - b) <= 3 for a, b in zip(pixel, (200, 30, 40))), pixel    # WebP is lossy

@@ -1,6 +1,7 @@
 """Find, check and collect the files a booklet's pages use: images, video, figures."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -17,6 +18,8 @@ from booklet.urls import REMOTE_HINT, is_url
 
 # EPUB 3.3 core media types for images, by Pillow's format name.
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# A cover in any other of them is converted to PNG: not every reader shows a GIF or WebP cover.
+COVER_TYPES = ("image/png", "image/jpeg")
 MEDIA_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
                ".svg": "image/svg+xml", ".mp3": "audio/mpeg", ".m4a": "audio/mp4"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -155,6 +158,17 @@ def check_image(path: Path) -> tuple[str, tuple[int, int]]:
         raise ContentError(f"image {path.name!r} is corrupt or truncated: {_reason(exc)}",
                            hint="export it again as PNG or JPEG") from None
     return IMAGE_TYPES[fmt], size
+
+
+def as_png(path: Path) -> bytes:
+    """Return a checked image (see check_image) as PNG bytes: its first frame, colours kept."""
+    with Image.open(path) as img:
+        img.seek(0)
+        frame = img.convert("RGBA" if img.mode in ("RGBA", "LA", "PA", "P") or "transparency" in img.info
+                            else "RGB")
+    buffer = io.BytesIO()
+    frame.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _reason(exc: BaseException) -> str:

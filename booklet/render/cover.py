@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from booklet.read.assets import AssetStore, check_image
+from booklet.read.assets import COVER_TYPES, AssetStore, as_png, check_image
 from booklet.incremental.cache import Cache, tool_hash, templates_hash
 from booklet.incremental.cache import key as cache_key
 from booklet.read.config import key_line
@@ -34,6 +34,9 @@ def cover_resource(booklet: Booklet, assets: AssetStore, report: Report,
                 raise ContentError(f"cover is {size[0]} px wide, under the {MIN_WIDTH} px that stores ask for",
                                    hint="use an image at least 1600×2400")
             data = path.read_bytes()
+            if media_type not in COVER_TYPES:
+                # EPUBCheck wants a PNG or JPEG cover (PKG-022 for a GIF); a WebP was stored as cover.png.
+                data, media_type = as_png(path), "image/png"
             ext = "jpg" if media_type == "image/jpeg" else "png"
             return assets.add_bytes(f"cover.{ext}", data, media_type, properties=("cover-image",)), None
         except ContentError as exc:

@@ -37,6 +37,12 @@ def is_script_url(value: str) -> bool:
     return plain.startswith("data:") and not _SAFE_DATA.match(plain)
 
 
+def mentions_script_scheme(value: str) -> bool:
+    """Tell whether *value* holds ``javascript:`` or ``vbscript:`` anywhere, however spaced out."""
+    plain = _IGNORED.sub("", value).lower()
+    return any(scheme in plain for scheme in _SCRIPT_SCHEMES)
+
+
 def css_urls(css: str):
     """Yield (offset, URL) of every ``url(...)`` and ``@import`` in *css*, comments left out."""
     # Comments blanked, newlines kept, so offsets still give lines.

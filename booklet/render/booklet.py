@@ -200,9 +200,10 @@ def _resolve_raw_images(ctx: ChapterContext, tree) -> None:
             resource = ctx.assets.add_image(ctx.assets.resolve(src, ctx.chapter.path.parent))
             img.set("src", resource.href)
         except ContentError as exc:
-            ctx.error(exc, src)
+            ctx.error(exc, src or "<img")
         if not (img.get("alt") or "").strip() and img.get("alt") != "":
-            ctx.error(ContentError(f"image {src!r} has no alt attribute", hint='add alt="what it shows"'), src)
+            ctx.error(ContentError(f"image {src!r} has no alt attribute", hint='add alt="what it shows"'),
+                      src or "<img")
 
 
 def line_map(xhtml: str, chapter: Chapter) -> list[tuple[int, int]]:

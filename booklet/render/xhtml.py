@@ -10,7 +10,7 @@ from lxml import etree
 from booklet.render.allowed import (ELEMENT_ATTRIBUTES, GLOBAL_ATTRIBUTES, LINKING_ATTRIBUTES, MATHML_ELEMENTS,
                                     REFUSED_ATTRIBUTES, REFUSED_WHY,
                                     SVG_ANIMATIONS, SVG_ELEMENTS, URL_ATTRIBUTES, XHTML_ELEMENTS)
-from booklet.urls import REMOTE_HINT, css_runs_script, css_urls, is_remote, is_script_url
+from booklet.urls import REMOTE_HINT, css_runs_script, css_urls, is_remote, is_script_url, mentions_script_scheme
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -158,10 +158,12 @@ def _attribute_allowed(name: str, namespace: str, attr: str) -> bool:
 
 
 def _runs_script(local: str, shown: str, value: str) -> bool:
+    # Anywhere in any attribute: an SVG animation's values= or a list of URLs hides one mid-value.
+    if mentions_script_scheme(value):
+        return True
     if local in URL_ATTRIBUTES or shown == "xlink:href":
-        parts = [value] + re.split(r"[;,\s]+", value)
-        return any(is_script_url(part) for part in parts if part)
-    return is_script_url(value) and not value.strip().lower().startswith("data:")
+        return any(is_script_url(part) for part in [value, *re.split(r"[;,\s]+", value)] if part)
+    return False
 
 
 def _check_style(css: str, shown: str) -> list[MarkupProblem]:

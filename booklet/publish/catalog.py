@@ -311,8 +311,7 @@ class CoverUnusable(ContentError):
 def make_thumbnail(data: bytes) -> tuple[bytes, tuple[int, int]] | None:
     """Return a JPEG about THUMB_WIDTH px wide and its size, or None for a format Pillow can't read.
 
-    A cover too big to decode (a foreign EPUB's bomb, issue 15) or broken raises CoverUnusable:
-    the catalog lists the booklet without a picture and says why.
+    A cover too big to decode (a foreign EPUB's bomb, issue 15) or broken raises CoverUnusable.
     """
     try:
         with warnings.catch_warnings():

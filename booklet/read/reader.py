@@ -55,7 +55,8 @@ def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -
 def _chapter_paths(booklet: Booklet, report: Report) -> list[Path]:
     listed = booklet.meta.chapters
     if listed is None:
-        return [p for p in sorted(booklet.source_dir.glob("*.md")) if _chapter_inside(p, booklet.root, report)]
+        found = sorted(booklet.source_dir.glob("*.md"))
+        return [p for p in found if _chapter_inside(p, booklet.root, report) and p.is_file()]
     text = booklet.config_path.read_text(encoding="utf-8")
     paths = []
     seen: set[str] = set()
@@ -96,7 +97,8 @@ def _list_line(text: str, key: str, item: str) -> int | None:
     if start is None:
         return None
     lines = text.splitlines()
-    mentions = [n for n in range(start, len(lines) + 1) if f'"{item}"' in lines[n - 1] or f"'{item}'" in lines[n - 1]]
+    quoted = (f'"{item}"', f"'{item}'")
+    mentions = [n for n in range(start, len(lines) + 1) if any(q in lines[n - 1] for q in quoted)]
     if mentions and lines[mentions[0] - 1].count(item) > 1:
         return mentions[0]
     return mentions[1] if len(mentions) > 1 else start

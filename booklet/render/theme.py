@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from booklet.errors import TemplateError
@@ -54,11 +54,10 @@ def make_environment(root: Path) -> jinja2.Environment:
 @lru_cache(maxsize=8)
 def _environment(root: Path) -> jinja2.Environment:
     import jinja2          # here, not at the top: a build with nothing to do never needs it
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     # No bytecode cache: Jinja2's cache is marshalled code, and one kept in the root's .cache
     # could be forged by whoever sent the root. Compiling all ten costs ~20 ms a process.
-    return ImmutableSandboxedEnvironment(
+    return _sandbox()(
         loader=_contained_loader()(root),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -66,6 +65,22 @@ def _environment(root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+@lru_cache(maxsize=1)
+def _sandbox():
+    """Return the environment class: Jinja2's immutable sandbox, with paths as values only."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class Sandbox(ImmutableSandboxedEnvironment):
+        def is_safe_attribute(self, obj, attr, value) -> bool:
+            # A template sees paths (booklet.root, chapter.path) but may not open them:
+            # {{ (booklet.root / "../x").read_text() }} would read any file.
+            if isinstance(obj, PurePath):
+                return False
+            return super().is_safe_attribute(obj, attr, value)
+
+    return Sandbox
 
 
 @lru_cache(maxsize=1)

@@ -32,7 +32,7 @@ class NotAnEpub(ContentError):
     """The file cannot be read as a zip with a container and a package document."""
 
 
-class UnsafeArchive(ContentError):
+class UnsafeArchive(NotAnEpub):
     """The archive's entries are named or sized as an attack would have them."""
 
     def __init__(self, problems: list[ArchiveProblem], path: Path | str | None = None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from lxml import etree
 
@@ -68,7 +69,9 @@ class Entries(Mapping):
 class Epub:
     """An EPUB for the lint: its files (read when asked), the package document's view, parsed XHTML."""
 
-    def __init__(self, book: EpubFile):
+    def __init__(self, book: EpubFile | Path | str):
+        if not isinstance(book, EpubFile):
+            book = EpubFile(book)       # closed with the zip file when the Epub goes
         self.book = book
         self.path = book.path
         self.files = Entries(book)

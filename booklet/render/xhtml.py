@@ -65,7 +65,19 @@ def parse_fragment(html: str, source: str | None = None
         # libxml2 counts lines of the generated XHTML ("tag mismatch: p line 3 and div"): drop them.
         message = re.sub(r",? line \d+", "", exc.msg.split(", line ")[0])
         return None, MarkupProblem(f"raw HTML is not well-formed XML: {message}", bad.strip()[:60],
-                                   hint="close every tag, quote attributes, write <br/> not <br>")
+                                   hint="close every tag, quote attributes, write <br/> not <br>",
+                                   line=_source_line(source, bad) if source is not None else None)
+
+
+def _source_line(source: str, bad: str) -> int | None:
+    """Find the source line of a bad line of generated HTML: its text, else one of its tags."""
+    needles = [bad.strip()[:60]] + [f"<{name}" for name in re.findall(r"<([A-Za-z][\w:.-]*)", bad)]
+    lines = source.splitlines()
+    for needle in filter(None, needles):
+        found = next((n for n, text in enumerate(lines, 1) if needle in text), None)
+        if found is not None:
+            return found
+    return None
 
 
 def local_name(element: etree._Element) -> str:

@@ -103,10 +103,25 @@ def _contained_loader():
                 if path.is_file() or path.is_symlink():
                     real = inside(path, _base(self.root, folder), f"template {template!r}", TemplateError)
                     mtime = _mtime(real)
-                    return real.read_text(encoding="utf-8"), str(path), lambda: _mtime(real) == mtime
+                    return _read_template(path, real), str(path), lambda: _mtime(real) == mtime
             raise jinja2.TemplateNotFound(template)
 
     return ContainedLoader
+
+
+def _read_template(path: Path, real: Path) -> str:
+    """Return a template's text, or raise TemplateError naming the file, line and byte."""
+    try:
+        raw = real.read_bytes()
+    except OSError as exc:
+        raise TemplateError(f"cannot read the template: {exc.strerror or exc}", path,
+                            hint="check that it is a readable file") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TemplateError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line,
+                            hint="save the file as UTF-8") from None
 
 
 def _base(root: Path, folder: Path) -> Path:

@@ -315,3 +315,20 @@ def test_cover_in_another_format_is_converted_to_png(fmt, tmp_path, capsys):
         assert cover.format == "PNG" and cover.size == (1600, 2400)
         pixel = cover.convert("RGB").getpixel((800, 1200))
         assert all(abs(a - b) <= 3 for a, b in zip(pixel, (200, 30, 40))), pixel    # WebP is lossy
+
+
+def test_extract_to_unpacks_only_inside_the_folder(tmp_path):
+    """The preview's unpacking, through the checked reader: names stay inside the folder."""
+    import zipfile
+
+    from booklet.epubfile import EpubFile
+
+    path = tmp_path / "ok.epub"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("EPUB/a/b.xhtml", "<p/>")
+    folder = tmp_path / "unzipped"
+    with EpubFile(path) as book:
+        book.extract_to(folder)
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert found == ["ok.epub", "unzipped/EPUB/a/b.xhtml", "unzipped/mimetype"]

@@ -332,3 +332,28 @@ def test_extract_to_unpacks_only_inside_the_folder(tmp_path):
         book.extract_to(folder)
     found = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert found == ["ok.epub", "unzipped/EPUB/a/b.xhtml", "unzipped/mimetype"]
+
+
+def test_a_hostile_template_leaves_the_previous_epub_as_it_was(tmp_path, capsys):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, make_root
+
+    root = make_root(tmp_path, {"01-one.md": "# One\n\nText.\n"})
+    status, stderr = build_stderr(root, tmp_path, capsys)
+    assert status == 0, stderr
+    epub = tmp_path / "out" / "demo.epub"
+    before = epub.read_bytes()
+    (root / "templates").mkdir()
+    (root / "templates" / "chapter.xhtml.j2").write_text(
+        "{{ lipsum.__globals__['os'].popen('echo owned > owned.txt').read() }}\n", encoding="utf-8")
+    # A new process, as when the root arrives (in one process the template hash is memoised: issue 14).
+    proc = subprocess.run([sys.executable, "-m", "booklet", "build", "--root", str(root), "--out",
+                           str(tmp_path / "out"), "--no-validate"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "templates/chapter.xhtml.j2:1: template tried something the sandbox forbids" in proc.stderr
+    assert epub.read_bytes() == before
+    assert not list(tmp_path.rglob("owned.txt"))

@@ -24,8 +24,7 @@ MAX_TOML_NESTING = 40
 MAX_MARKERS = 200
 #: Depth of include, import and extends chains between templates.
 MAX_TEMPLATE_DEPTH = 10
-#: Nesting of elements in a chapter's raw HTML.
-MAX_HTML_NESTING = 100
+# Elements nested in a page: libxml2's own bound (256) holds, reported in words by render/xhtml.py.
 
 # -- EPUB archives read by validate, the lint and the catalog -----------------------------
 #: Entries in one EPUB.

@@ -59,6 +59,8 @@ def parse_fragment(html: str, source: str | None = None
             if found is not None:
                 line, message, hint = found
                 return None, MarkupProblem(f"raw HTML is not well-formed XML: {message}", "", hint, line)
+        if "Excessive depth" in exc.msg:
+            return None, _too_deep(source)
         lines = html.splitlines()
         line = exc.lineno or 1
         bad = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -67,6 +69,16 @@ def parse_fragment(html: str, source: str | None = None
         return None, MarkupProblem(f"raw HTML is not well-formed XML: {message}", bad.strip()[:60],
                                    hint="close every tag, quote attributes, write <br/> not <br>",
                                    line=_source_line(source, bad) if source is not None else None)
+
+
+def _too_deep(source: str | None) -> MarkupProblem:
+    """libxml2 stops at 256 nested elements: say so in words, at the line with the most markup."""
+    line = None
+    if source is not None:
+        counts = [sum(text.count(c) for c in "<*_[>") for text in source.splitlines()]
+        line = counts.index(max(counts)) + 1 if counts else None
+    return MarkupProblem("elements nest more than 255 deep (HTML tags, emphasis or links inside each other)", "",
+                         hint="nest less: no reading system shows that many levels", line=line)
 
 
 def _source_line(source: str, bad: str) -> int | None:

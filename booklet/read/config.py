@@ -134,16 +134,8 @@ def load_metadata(path: Path, slug: str, report: Report, lenient: bool = False) 
     if not isinstance(table, dict):
         raise ConfigError("missing the [booklet] table", path, 1,
                           hint="start the file with [booklet] and give title, author and language")
-    for other in sorted(set(data) - {"booklet"}):
-        report.warn(f"unknown table or key '{other}' is ignored", path, key_line(text, other) or _table_line(text, other),
-                    code="config-unknown-key")
+    _warn_unknown(data, table, text, path, report)
     values: dict[str, Any] = {}
-    for key in sorted(table):
-        if key not in SCHEMA:
-            close = difflib.get_close_matches(key, SCHEMA, n=1)
-            report.warn(f"unknown key 'booklet.{key}' is ignored", path, key_line(text, key, "booklet"),
-                        hint=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(SCHEMA))}",
-                        code="config-unknown-key")
     for key, (types, required, wanted) in SCHEMA.items():
         line = key_line(text, key, "booklet")
         if key not in table:
@@ -175,6 +167,19 @@ def load_metadata(path: Path, slug: str, report: Report, lenient: bool = False) 
     for key, placeholder in (("title", slug), ("author", "?"), ("language", "en")):
         values.setdefault(key, placeholder)
     return _metadata(values, slug)
+
+
+def _warn_unknown(data: dict, table: dict, text: str, path: Path, report: Report) -> None:
+    """Warn about tables and keys booklet.toml does not know, with the closest known key."""
+    for other in sorted(set(data) - {"booklet"}):
+        report.warn(f"unknown table or key '{other}' is ignored", path,
+                    key_line(text, other) or _table_line(text, other), code="config-unknown-key")
+    for key in sorted(table):
+        if key not in SCHEMA:
+            close = difflib.get_close_matches(key, SCHEMA, n=1)
+            report.warn(f"unknown key 'booklet.{key}' is ignored", path, key_line(text, key, "booklet"),
+                        hint=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(SCHEMA))}",
+                        code="config-unknown-key")
 
 
 def _metadata(values: dict[str, Any], slug: str) -> Metadata:

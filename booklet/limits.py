@@ -10,8 +10,10 @@ from __future__ import annotations
 #: Pixels in any image: a source image, a figure's base, a figure as rendered, an image in an
 #: EPUB. Reading systems scale larger ones down or refuse them; checked from the header.
 MAX_PIXELS = 4_000_000
-#: Bytes of one image in an EPUB (the lint's warning).
+#: Bytes of one image in an EPUB (the lint's warning; a rendered figure is kept under it).
 MAX_IMAGE_BYTES = 1_500_000
+#: Width of a cover image, under which stores refuse it (the build's error, the lint's warning).
+MIN_COVER_WIDTH = 1400
 
 # -- sources ------------------------------------------------------------------------------
 #: Bytes of one Markdown chapter: a short book, over a hundred times the longest shipped chapter.

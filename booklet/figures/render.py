@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from booklet.errors import ContentError, EnvironmentProblem
 from booklet.figures.imaging import palette_png
-from booklet.limits import MAX_PIXELS
+from booklet.limits import MAX_IMAGE_BYTES, MAX_PIXELS
 
 from .load import MAX_BASE_PIXELS
 from .model import Callout, Figure, RenderedImage
@@ -33,7 +33,7 @@ TARGET_LONG_SIDE = 2048
 #: The output never has more pixels than this.
 MAX_OUTPUT_PIXELS = MAX_PIXELS
 #: Each output file is kept at or under this many bytes.
-MAX_OUTPUT_BYTES = 1_500_000
+MAX_OUTPUT_BYTES = MAX_IMAGE_BYTES
 #: Overlays are drawn at this multiple of the output size, then downsampled (antialiasing).
 SUPERSAMPLE = 2
 

@@ -12,11 +12,12 @@ from booklet.incremental.cache import key as cache_key
 from booklet.read.config import key_line
 from booklet.errors import ConfigError, ContentError, Report
 from booklet.figures.imaging import palette_png, thumbnail_jpeg
+from booklet.limits import MIN_COVER_WIDTH
 from booklet.model import Booklet, Resource
 from booklet.render.theme import theme_file
 
 SIZE = (1600, 2400)
-MIN_WIDTH = 1400
+MIN_WIDTH = MIN_COVER_WIDTH
 #: The catalog's thumbnails are this wide (a quarter of the drawn cover: one box reduce).
 THUMB_WIDTH = 400
 INK, PAPER, ACCENT, MUTED = (38, 36, 44), (246, 240, 228), (178, 34, 34), (120, 110, 100)

@@ -57,3 +57,30 @@ def css_runs_script(css: str) -> bool:
     if "expression(" in plain or "-moz-binding" in plain or "behavior:" in plain:
         return True
     return any(is_script_url(url) for _, url in css_urls(css)) or any(s in plain for s in _SCRIPT_SCHEMES)
+
+
+_XHTML, _SVG, _XLINK = "http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
+# The attributes through which an element makes a reading system load something (rather than
+# link to it): one table for the chapter check and the lint.
+LOADED = {(_XHTML, "img"): ("src", "srcset"), (_XHTML, "script"): ("src",), (_XHTML, "iframe"): ("src",),
+          (_XHTML, "embed"): ("src",), (_XHTML, "audio"): ("src",), (_XHTML, "video"): ("src", "poster"),
+          (_XHTML, "source"): ("src", "srcset"), (_XHTML, "track"): ("src",), (_XHTML, "object"): ("data",),
+          (_XHTML, "input"): ("src",), (_SVG, "image"): ("href", f"{{{_XLINK}}}href")}
+LOADED_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest"}
+
+
+def loaded_urls(element):
+    """Yield (attribute, URL) for each thing *element* (an lxml element) makes a reader load."""
+    if not isinstance(element.tag, str):
+        return
+    namespace, _, name = element.tag[1:].partition("}") if element.tag.startswith("{") else ("", "", element.tag)
+    if (namespace, name) == (_XHTML, "link"):
+        if set((element.get("rel") or "").split()) & LOADED_LINKS and element.get("href"):
+            yield "href", element.get("href")
+        return
+    for attribute in LOADED.get((namespace, name), ()):
+        value = element.get(attribute)
+        if value and attribute == "srcset":
+            yield from ((attribute, c.split()[0]) for c in value.split(",") if c.strip())
+        elif value:
+            yield attribute, value

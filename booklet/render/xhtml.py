@@ -10,7 +10,8 @@ from lxml import etree
 from booklet.render.allowed import (ELEMENT_ATTRIBUTES, GLOBAL_ATTRIBUTES, LINKING_ATTRIBUTES, MATHML_ELEMENTS,
                                     REFUSED_ATTRIBUTES, REFUSED_WHY,
                                     SVG_ANIMATIONS, SVG_ELEMENTS, URL_ATTRIBUTES, XHTML_ELEMENTS)
-from booklet.urls import REMOTE_HINT, css_runs_script, css_urls, is_remote, is_script_url, mentions_script_scheme
+from booklet.urls import (REMOTE_HINT, css_runs_script, css_urls, is_remote, is_script_url, loaded_urls,
+                          mentions_script_scheme)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -21,10 +22,6 @@ CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _WRAP = f'<div xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}">{{}}</div>'
-# Attributes through which an element loads something rather than links to it.
-LOADING = {"img": "src", "source": "src", "video": "src", "audio": "src", "track": "src",
-           "iframe": "src", "embed": "src", "object": "data", "link": "href", "script": "src",
-           "input": "src"}
 _ELEMENTS = {XHTML_NS: XHTML_ELEMENTS, SVG_NS: SVG_ELEMENTS, MATHML_NS: MATHML_ELEMENTS}
 # Namespaced attributes allowed anywhere, as prefix:name.
 _QUALIFIED = {f"{{{XML_NS}}}lang": "xml:lang", f"{{{XML_NS}}}space": "xml:space",
@@ -200,13 +197,8 @@ def _check_style(css: str, shown: str) -> list[MarkupProblem]:
 
 
 def _check_loading(element: etree._Element, name: str) -> list[MarkupProblem]:
-    loading = LOADING.get(name)
-    src = element.get(loading, "") if loading else ""
-    if name == "link" and "stylesheet" not in (element.get("rel") or ""):
-        src = ""
-    if src and is_remote(src):
-        return [MarkupProblem(f"remote resource {src!r} is not allowed", src, hint=REMOTE_HINT)]
-    return []
+    return [MarkupProblem(f"remote resource {url!r} is not allowed", url, hint=REMOTE_HINT)
+            for _, url in loaded_urls(element) if is_remote(url)]
 
 
 def has_element(xhtml: str, name: str, namespace: str) -> bool:

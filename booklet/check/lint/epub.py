@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from booklet import epubfile
-from booklet.epubfile import EpubFile, Item, NotAnEpub, UnsafeArchive, resolve_href  # noqa: F401 - rules use them
+from booklet.epubfile import EpubFile, Item, NotAnEpub, UnsafeArchive, resolve_href  # noqa: F401 - re-exported
 
 from booklet.render.xhtml import CONTAINER_NS as CONTAINER
 from booklet.render.xhtml import EPUB_NS as OPS

@@ -29,7 +29,7 @@ def inside(path: Path, base: Path, what: str, error=ContentError) -> Path:
         return real
     if _is_link_on_the_way(path, base):
         raise error(f"the {what} is a symbolic link that leads outside the booklet root", path,
-                    hint="copy the file into the booklet root instead of linking to it")
+                    hint="copy it into the booklet root instead of linking to it")
     raise error(f"the {what} lies outside the booklet root", path,
                 hint="keep every file of a booklet inside its root")
 

@@ -357,3 +357,24 @@ def test_a_hostile_template_leaves_the_previous_epub_as_it_was(tmp_path, capsys)
     assert "templates/chapter.xhtml.j2:1: template tried something the sandbox forbids" in proc.stderr
     assert epub.read_bytes() == before
     assert not list(tmp_path.rglob("owned.txt"))
+
+
+def test_template_includes_are_checked_once_each_however_often_included(tmp_path):
+    """Ten levels of ten includes each would be 10**9 walks without memory; each is walked once."""
+    import time
+
+    from booklet.errors import TemplateError
+    from booklet.render.theme import check_includes, make_environment
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for level in range(9):
+        (templates / f"t{level}.j2").write_text(f'{{% include "t{level + 1}.j2" %}}' * 10, encoding="utf-8")
+    (templates / "t9.j2").write_text("end", encoding="utf-8")
+    env = make_environment(tmp_path)
+    started = time.perf_counter()
+    check_includes(env, "t0.j2")
+    assert time.perf_counter() - started < 5
+    (templates / "t9.j2").write_text('{% include "t3.j2" %}', encoding="utf-8")
+    with pytest.raises(TemplateError, match="includes itself"):
+        check_includes(env, "t0.j2")

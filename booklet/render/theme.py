@@ -211,10 +211,11 @@ def _error_place(exc: BaseException) -> tuple[str | None, int | None]:
 
 def check_includes(env: jinja2.Environment, name: str) -> None:
     """Refuse include, import and extends chains that loop or run deeper than the limit."""
-    _walk_includes(env, name, ())
+    _walk_includes(env, name, (), set())
 
 
-def _walk_includes(env, name: str, chain: tuple[str, ...]) -> None:
+def _walk_includes(env, name: str, chain: tuple[str, ...], done: set[str]) -> None:
+    """Walk the templates *name* loads, depth first; *done* ones were walked (no loop below them)."""
     import jinja2
     from jinja2 import nodes
 
@@ -237,4 +238,6 @@ def _walk_includes(env, name: str, chain: tuple[str, ...]) -> None:
         except jinja2.TemplateNotFound:
             raise TemplateError(f"template {child.value!r} not found", template.filename, node.lineno,
                                 hint="check the name in the include, import or extends tag") from None
-        _walk_includes(env, child.value, (*chain, name))
+        if child.value not in done:         # a template included many times is walked once
+            _walk_includes(env, child.value, (*chain, name), done)
+    done.add(name)

@@ -1,7 +1,10 @@
 """One rule for every file a build reads: it lies inside the root or the packaged defaults.
 
 A booklet root is untrusted (issue 15): a symbolic link inside it may point anywhere, so
-every path is checked after the links are followed, not as written.
+every path is checked after the links are followed, not as written. The reader checks
+chapters, folders and TOML files against the root; the theme checks templates, the style
+sheet and fonts against the root or the packaged folder; the asset store checks images,
+figure files and covers against the root.
 """
 from __future__ import annotations
 
@@ -34,23 +37,6 @@ def inside(path: Path, base: Path, what: str, error=ContentError) -> Path:
                 hint="keep every file of a booklet inside its root")
 
 
-def inside_root(path: Path, root: Path, what: str, error=ContentError) -> Path:
-    """Return *path* resolved if it lies inside *root* or the packaged defaults, else raise."""
-    from booklet.render.theme import default_template_dir
-
-    defaults = default_template_dir()
-    if _resolved_under(path, defaults) and not _resolved_under(path, root):
-        return inside(path, defaults, what, error)
-    return inside(path, root, what, error)
-
-
-def _resolved_under(path: Path, base: Path) -> bool:
-    try:
-        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(base))
-    except (OSError, ValueError):
-        return False
-
-
 def _is_link_on_the_way(path: Path, base: Path) -> bool:
     """Tell whether *path* or one of its folders below *base* is a symbolic link."""
     current = Path(path)
@@ -73,8 +59,7 @@ def is_file_inside(path: Path, root: Path, what: str, error=ContentError) -> boo
         return False
     if not exists:
         return False
-    real = inside_root(path, root, what, error)
-    return real.is_file()
+    return inside(path, root, what, error).is_file()
 
 
 def check_slug(slug: str, root: Path) -> None:

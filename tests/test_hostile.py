@@ -378,3 +378,19 @@ def test_template_includes_are_checked_once_each_however_often_included(tmp_path
     (templates / "t9.j2").write_text('{% include "t3.j2" %}', encoding="utf-8")
     with pytest.raises(TemplateError, match="includes itself"):
         check_includes(env, "t0.j2")
+
+
+def test_one_table_of_what_an_element_loads():
+    """The chapter check, the lint's x-004 and s-003 all ask urls.loaded_urls (issue 14: three tables)."""
+    from lxml import etree
+
+    from booklet.urls import loaded_urls
+
+    tree = etree.fromstring(
+        '<div xmlns="http://www.w3.org/1999/xhtml"><video src="v.mp4" poster="p.png"/>'
+        '<img src="a.png" srcset="a1.png 1x, a2.png 2x"/><link rel="alternate" href="x.html"/>'
+        '<link rel="stylesheet" href="s.css"/><object data="o.svg"/>'
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        '<image xlink:href="i.png"/></svg></div>')
+    found = [url for element in tree.iter() for _, url in loaded_urls(element)]
+    assert found == ["v.mp4", "p.png", "a.png", "a1.png", "a2.png", "s.css", "o.svg", "i.png"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
+from booklet.read.paths import check_slug
 from booklet.read.reader import find_slugs, read_booklet
 from booklet.incremental.stamps import Stamps, booklet_stamp, partner_stamp
 
@@ -66,6 +67,8 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     if not slugs:
         raise BookletError("no booklets found", root / "chapters",
                            hint="each booklet is a folder chapters/<slug>/ with a booklet.toml")
+    for slug in options.slugs:
+        check_slug(slug, root)        # before any path is made of it (issue 15: "../../x" left the root)
     out = options.out.resolve()
     stamps = Stamps(root)
     fresh = {slug: _stamped(slug, out, stamps, options) for slug in slugs}

@@ -71,7 +71,18 @@ def case_epub(name: str, out: Path) -> Path:
         archive.writestr(zipfile.ZipInfo("mimetype"), files.pop("mimetype"), compress_type=zipfile.ZIP_STORED)
         for inner, data in files.items():
             archive.writestr(inner, data)
+        for inner, data in _raw_entries(folder):
+            archive.writestr(inner, data)
     return path
+
+
+def _raw_entries(folder: Path) -> list[tuple[str, bytes]]:
+    """Entries no folder can hold (``../x``, ``/etc/x``, ``a\\b``) or too big to keep: entries.toml."""
+    spec = folder / "entries.toml"
+    if not spec.is_file():
+        return []
+    entries = tomllib.loads(spec.read_text(encoding="utf-8")).get("entry", [])
+    return [(e["name"], e.get("text", "").encode("utf-8") + bytes(e.get("zeros", 0))) for e in entries]
 
 
 def case_sources(name: str) -> Sources | None:

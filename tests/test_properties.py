@@ -410,3 +410,114 @@ def test_random_booklets_pass_epubcheck(tmp_path):
     problems = {str(r.epub.name): [f"{m.severity} {m.id} {m.path}:{m.line}: {m.message}" for m in r.messages
                                    if m.severity in ("FATAL", "ERROR")] for r in results}
     assert problems == {e.name: [] for e in epubs}
+
+
+# -- random raw HTML: what passes the allow-list holds no way to run a script ------------------
+
+HTML_NAMES = st.sampled_from(["p", "div", "span", "a", "img", "svg", "g", "circle", "animate", "set", "math",
+                              "mi", "iframe", "object", "embed", "form", "meta", "script", "style", "foreignObject",
+                              "details", "video", "marquee", "annotation-xml", "base", "link"])
+ATTR_NAMES = st.sampled_from(["id", "class", "href", "src", "style", "onclick", "onload", "OnMouseOver", "srcdoc",
+                              "attributeName", "values", "to", "from", "http-equiv", "data-x", "aria-label",
+                              "xlink:href", "formaction", "poster", "title", "alt"])
+ATTR_VALUES = st.one_of(st.sampled_from([
+    "javascript:alert(1)", " JaVaScRiPt:x", "java&#x09;script:x", "java&#10;script:x", "vbscript:x",
+    "data:text/html,x", "data:image/png;base64,AA", "#r;javascript:x", "href", "xlink:href", "onclick",
+    "url(javascript:x)", "background:url( 'javascript:x' )", "width:expression(x)", "refresh", "#a", "a.png",
+    "https://example.com/x.png", "x"]), PRINTABLE.map(lambda t: t.replace('"', "").replace("&", "").replace("<", "")))
+SVG_NAMES = {"svg", "g", "circle", "animate", "set", "foreignObject"}
+MATH_NAMES = {"math", "mi", "annotation-xml"}
+
+
+def _element(name: str, attrs: list[tuple[str, str]], children: list[str]) -> str:
+    xmlns = (' xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+             if name in SVG_NAMES else ' xmlns="http://www.w3.org/1998/Math/MathML"' if name in MATH_NAMES else "")
+    attributes = "".join(f' {k}="{v}"' for k, v in dict(attrs).items() if not (k == "xlink:href" and not xmlns))
+    return f"<{name}{xmlns}{attributes}>{''.join(children)}</{name}>"
+
+
+RAW_TREE = st.recursive(
+    st.builds(_element, HTML_NAMES, st.lists(st.tuples(ATTR_NAMES, ATTR_VALUES), max_size=3), st.just([])),
+    lambda inner: st.builds(_element, HTML_NAMES, st.lists(st.tuples(ATTR_NAMES, ATTR_VALUES), max_size=3),
+                            st.lists(inner, max_size=3)),
+    max_leaves=8)
+_SCRIPT_NAMES = {"iframe", "object", "embed", "form", "meta", "script", "foreignObject", "base", "link",
+                 "annotation-xml", "style"}
+_IGNORED = "".join(chr(c) for c in range(33))
+
+
+_LOADING = {"href", "src", "xlink:href", "values", "to", "from", "poster", "data"}
+
+
+def _runs_script(name: str, value: str) -> bool:
+    plain = value.translate({ord(c): None for c in _IGNORED}).lower()
+    if any(s in plain for s in ("javascript:", "vbscript:")) or name == "style" and "expression(" in plain:
+        return True
+    return name in _LOADING and "data:text" in plain      # an id may say anything; a link may not
+
+
+@settings(FAST, max_examples=300)
+@given(html=RAW_TREE)
+def test_raw_html_that_passes_cannot_run_a_script(html):
+    """An oracle apart from the allow-list: nothing that passes may hold a script vector."""
+    from booklet.render.xhtml import check_safety, local_name, parse_fragment
+
+    tree, problem = parse_fragment(html)
+    if problem is not None:
+        return
+    if check_safety(tree, allow_scripts=False):
+        return
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        assert local_name(element) not in _SCRIPT_NAMES, html
+        for attr, value in element.attrib.items():
+            name = attr.rsplit("}", 1)[-1].lower()
+            assert not name.startswith("on") and name not in ("srcdoc", "http-equiv", "formaction"), html
+            assert not _runs_script("xlink:href" if attr.endswith("}href") and "xlink" in attr else name, value), html
+        if local_name(element) in ("animate", "set"):
+            assert (element.get("attributeName") or "").lower() not in ("href", "xlink:href", "onclick"), html
+
+
+@settings(FAST, max_examples=40)
+@given(html=RAW_TREE, before=st.integers(0, 3))
+def test_random_raw_html_in_a_chapter_renders_or_fails_cleanly(html, before, tmp_path_factory, fast_cover):
+    root = make_tree(tmp_path_factory.getbasetemp() / "raw-html-root")
+    text = "# Raw\n\n" + "Text.\n\n" * before + html + "\n"
+    (root / "chapters" / SLUG / "01-one.md").write_text(text, encoding="utf-8")
+    result = render(root)
+    if isinstance(result, (BookletError, BuildErrors)):
+        assert_clean_error(result)
+        errors = result.errors if isinstance(result, BuildErrors) else [result]
+        assert all(e.line is not None for e in errors if str(e.path).endswith("01-one.md")), \
+            [str(e) for e in errors]
+    else:
+        assert_well_formed(result)
+
+
+# -- TOML nested at any depth: parsed, or an error naming file, line and limit -------------------
+
+OPENERS = st.lists(st.sampled_from(["[", "{a = "]), max_size=3000)
+
+
+@settings(FAST, max_examples=60)
+@given(openers=OPENERS, where=st.sampled_from(["booklet", "glossary", "figure"]))
+def test_toml_nested_at_any_depth_reads_or_fails_cleanly(openers, where, tmp_path_factory):
+    from booklet.errors import ConfigError
+    from booklet.limits import MAX_TOML_NESTING
+    from booklet.read.config import read_toml
+
+    closers = "".join("]" if o == "[" else "}" for o in reversed(openers))
+    value = "".join(openers) + "1" + closers
+    text = {"booklet": f'[booklet]\ntitle = "T"\nsubjects = {value}\n', "glossary": f'[[term]]\nname = {value}\n',
+            "figure": f'base = "body.png"\n\n[[marker]]\nid = "a"\nx = {value}\n'}[where]
+    path = tmp_path_factory.getbasetemp() / f"nested-{where}.toml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        read_toml(path)
+    except ConfigError as exc:
+        assert exc.path == path and exc.line is not None
+        if len(openers) > MAX_TOML_NESTING:
+            assert f"over the limit of {MAX_TOML_NESTING}" in exc.message
+    else:
+        assert len(openers) <= MAX_TOML_NESTING

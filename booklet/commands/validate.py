@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booklet.epubfile import EpubFile, NotAnEpub, UnsafeArchive
 from booklet.errors import display_path
 from booklet.check.lint import ERROR, WARNING, Finding, finding_dict, format_finding, lint_epub
 from booklet.check.lint.sourcemap import find_source_map, map_findings
@@ -58,10 +59,15 @@ def run(args) -> int:
 
 
 def check(epubs: list[Path], a11y: bool = False) -> list[Checked]:
-    """Run the tools over *epubs*; findings mapped to the source where a source map is found."""
+    """Run the tools over *epubs*; findings mapped to the source where a source map is found.
+
+    A hostile archive (entries named ``../x`` or ``/etc/x``, a decompression bomb) is refused
+    from its central directory alone: no tool opens it (docs/security.md).
+    """
     results = [Checked(Path(e)) for e in epubs]
-    _epubcheck(results)
-    for result in results:
+    safe = [r for r in results if not _archive_refused(r)]
+    _epubcheck(safe)
+    for result in safe:
         started = time.perf_counter()
         if result.epub.is_file():        # EPUBCheck has said a missing file is missing
             result.findings.extend(lint_epub(result.epub))
@@ -69,14 +75,31 @@ def check(epubs: list[Path], a11y: bool = False) -> list[Checked]:
     if a11y:
         from booklet.check.ace import run_ace
 
-        for result, ace in zip(results, run_ace([r.epub for r in results])):
+        for result, ace in zip(safe, run_ace([r.epub for r in safe])):
             result.findings.extend(ace.findings)
             result.seconds["ace"] = ace.seconds
-    for result in results:
+    for result in safe:
         found = find_source_map(result.epub)
         if found:
             result.findings = map_findings(result.findings, found[1], found[0])
     return results
+
+
+def _archive_refused(result: Checked) -> bool:
+    """Note the archive problems of *result*'s EPUB as findings; tell whether there were any."""
+    if not result.epub.is_file():
+        return False
+    started = time.perf_counter()
+    try:
+        EpubFile(result.epub).close()
+    except UnsafeArchive as exc:
+        result.findings.extend(Finding("f-007" if p.kind == "name" else "f-008", ERROR, p.message,
+                                       path=p.entry or None) for p in exc.problems)
+        result.seconds["lint"] = time.perf_counter() - started
+        return True
+    except NotAnEpub:
+        pass                 # not a zip at all: EPUBCheck and the lint say so in their words
+    return False
 
 
 def _epubcheck(results: list[Checked]) -> None:

@@ -7,12 +7,14 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, UnidentifiedImageError
 
+from booklet.limits import MAX_PIXELS
+
 from .checker import _Checker, _show
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 #: Largest base image accepted, in pixels (checked from the header, before decoding).
-MAX_BASE_PIXELS = 4_000_000
+MAX_BASE_PIXELS = MAX_PIXELS     # booklet/limits.py holds every limit
 
 
 HINT = "name a PNG or JPEG file beside the figure file, e.g. base = \"drawing.png\""

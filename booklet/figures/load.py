@@ -12,7 +12,8 @@ import difflib
 import re
 from pathlib import Path
 
-from booklet.errors import BuildErrors
+from booklet.errors import BuildErrors, ConfigError
+from booklet.limits import MAX_MARKERS
 from booklet.read.config import read_toml
 
 from .basefile import _check_base
@@ -57,6 +58,17 @@ def default_zone_note(kind: str, marker: Marker | None) -> str:
 DEFAULT_MARKER_NOTE = "A trigger point."
 
 
+def _check_marker_count(path: Path, data: dict, text: str) -> None:
+    """Refuse more markers than booklet/limits.py allows, before any is checked or drawn."""
+    for kind in ("marker", "zone"):
+        entries = data.get(kind)
+        if isinstance(entries, list) and len(entries) > MAX_MARKERS:
+            starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == f"[[{kind}]]"]
+            line = starts[MAX_MARKERS] if len(starts) > MAX_MARKERS else None
+            raise ConfigError(f"{len(entries)} {kind}s, over the limit of {MAX_MARKERS} a figure", path, line,
+                              hint="split the figure in two")
+
+
 def load_figure(path: Path) -> Figure:
     """Parse and validate the figure file at ``path``.
 
@@ -65,6 +77,7 @@ def load_figure(path: Path) -> Figure:
     path = Path(path)
     # The same reading, decoding and TOML error messages as booklet.toml and glossary.toml.
     data, text = read_toml(path)
+    _check_marker_count(path, data, text)
     check = _Checker(path, _Lines(text))
     _unknown_top_level(check, data)
     base = _check_base(check, data)

@@ -13,6 +13,8 @@ import math
 
 from PIL import Image, ImageDraw
 
+from booklet.limits import MAX_IMAGE_BYTES, MAX_PIXELS
+
 from .bases import open_base
 from .fonts import TextFonts
 from .geometry import (  # noqa: F401  (re-exported: the markup and tests import them from here)
@@ -29,9 +31,9 @@ from .legend import legend_layers
 from .model import Figure, RenderedImage
 
 #: The output never has more pixels than this.
-MAX_OUTPUT_PIXELS = 4_000_000
+MAX_OUTPUT_PIXELS = MAX_PIXELS
 #: Each output file is kept at or under this many bytes.
-MAX_OUTPUT_BYTES = 1_500_000
+MAX_OUTPUT_BYTES = MAX_IMAGE_BYTES
 #: Overlays are drawn at this multiple of the output size, then downsampled (antialiasing).
 SUPERSAMPLE = 2
 

@@ -10,6 +10,7 @@ import os
 import posixpath
 import tempfile
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -27,6 +28,8 @@ from booklet.figures.imaging import thumbnail_jpeg, to_rgb
 from booklet.read.reader import find_slugs
 from booklet.render.theme import make_environment, render_template
 from booklet.render.xhtml import CONTAINER_NS, EPUB_NS, OPF_NS, XHTML_NS
+from booklet.epubfile import EpubFile
+from booklet.limits import MAX_PIXELS
 
 OPDS_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 EPUB_TYPE = "application/epub+zip"
@@ -61,6 +64,7 @@ class Entry:
     chapters: tuple[str, ...]
     cover: str | None = None
     cover_size: tuple[int, int] | None = None
+    cover_problem: str | None = None     # why a cover the EPUB has got no thumbnail
 
     @property
     def size_text(self) -> str:
@@ -99,10 +103,14 @@ def read_entries(root: Path, out: Path, results=()) -> list[Entry]:
         if not epub.is_file():
             continue
         try:
-            entries.append(_cached_entry(epub, out, cache))
+            entry = _cached_entry(epub, out, cache)
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ContentError) as exc:
-            # A damaged leftover must not stop the catalog; say so beside the build's warnings.
-            _warn(results, slug, f"{epub.name} left out of the catalog: {exc}", epub)
+            # A damaged or hostile leftover must not stop the catalog; say so beside the build's warnings.
+            _warn(results, slug, f"{epub.name} left out of the catalog: {getattr(exc, 'message', exc)}", epub)
+            continue
+        if entry.cover_problem:
+            _warn(results, slug, f"{epub.name}: the catalog shows no cover: {entry.cover_problem}", epub)
+        entries.append(entry)
     return sorted(entries, key=_order)
 
 
@@ -136,26 +144,28 @@ def _order(entry: Entry) -> tuple:
 
 
 def _warn(results, slug: str, message: str, path: Path) -> None:
-    for result in results:
-        if result.slug == slug:
-            result.warnings.append(Problem(message, path))
+    """Tell the booklet's result; an EPUB this build did not make tells the first one (it names its file)."""
+    results = list(results)
+    owner = next((r for r in results if r.slug == slug), results[0] if results else None)
+    if owner is not None:
+        owner.warnings.append(Problem(message, path))
 
 
 def parse_entry(epub: Path, slug: str, cache: Cache | None = None) -> tuple[Entry, tuple | None]:
     """One EPUB's metadata, chapter titles and cover thumbnail (JPEG bytes and size), or None."""
-    with zipfile.ZipFile(epub) as archive:
-        opf_path = _opf_path(archive)
-        opf = etree.fromstring(archive.read(opf_path))
-        meta = read_metadata(opf)
-        manifest = _manifest(opf, posixpath.dirname(opf_path))
-        nav = _item_with(manifest, "nav")
+    with EpubFile(epub) as archive:       # checked: no bomb, no hostile name, reads bounded
+        meta = read_metadata(archive.opf)
+        nav = archive.item_with("nav")
         chapters = read_chapters(archive, nav) if nav else ()
-        cover = _item_with(manifest, "cover-image") or _legacy_cover(opf, manifest)
-        cover_data = archive.read(cover) if cover else None
+        cover = archive.cover
+        cover_data = archive.read(cover) if cover and cover in archive.namelist() else None
         if not meta.get("modified"):
-            meta["modified"] = _zip_time(archive.getinfo(opf_path))
+            meta["modified"] = _zip_time(archive.getinfo(archive.opf_path))
     entry = Entry(slug=slug, href=f"{slug}.epub", size=epub.stat().st_size, chapters=chapters, **meta)
-    thumb = cached_thumbnail(cover_data, cache) if cover_data else None
+    try:
+        thumb = cached_thumbnail(cover_data, cache) if cover_data else None
+    except CoverUnusable as exc:
+        return replace(entry, cover_problem=str(exc)), None
     if thumb is None:
         return entry, None
     return replace(entry, cover=f"covers/{slug}.jpg", cover_size=thumb[1]), thumb
@@ -180,14 +190,6 @@ def prepare(root: Path) -> None:
             env.get_template(name)
         except Exception:       # noqa: BLE001 - reported where the template is rendered
             pass
-
-
-def _opf_path(archive: zipfile.ZipFile) -> str:
-    container = etree.fromstring(archive.read("META-INF/container.xml"))
-    rootfile = container.find(".//c:rootfile", NS)
-    if rootfile is None or not rootfile.get("full-path"):
-        raise ContentError("META-INF/container.xml names no package document")
-    return rootfile.get("full-path")
 
 
 def read_metadata(opf) -> dict:
@@ -244,33 +246,13 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def _manifest(opf, base: str) -> list[tuple[str, str, set[str]]]:
-    """Return (id, path in the zip, properties) for each manifest item."""
-    items = []
-    for item in opf.findall("opf:manifest/opf:item", NS):
-        path = posixpath.normpath(posixpath.join(base, unquote(item.get("href", ""))))
-        items.append((item.get("id"), path, set((item.get("properties") or "").split())))
-    return items
-
-
-def _item_with(manifest, prop: str) -> str | None:
-    return next((path for _, path, props in manifest if prop in props), None)
-
-
-def _legacy_cover(opf, manifest) -> str | None:
-    # EPUB 2 named the cover with <meta name="cover" content="item id">.
-    meta = opf.find("opf:metadata/opf:meta[@name='cover']", NS)
-    wanted = meta.get("content") if meta is not None else None
-    return next((path for ident, path, _ in manifest if ident == wanted), None)
-
-
 def _zip_time(info: zipfile.ZipInfo) -> str:
     return datetime(*info.date_time).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def read_chapters(archive: zipfile.ZipFile, nav_path: str) -> tuple[str, ...]:
+def read_chapters(archive: EpubFile, nav_path: str) -> tuple[str, ...]:
     """Return the titles of the top-level table of contents entries that are chapters."""
-    tree = etree.fromstring(archive.read(nav_path))
+    tree = archive.xml(nav_path)
     by_type = {kind: nav for nav in tree.iter("{%s}nav" % NS["x"])
                for kind in nav.get(_EPUB_TYPE_ATTR, "").split()}
     toc = by_type.get("toc")
@@ -296,11 +278,11 @@ def _front_matter(landmarks) -> set[str]:
             if set(a.get(_EPUB_TYPE_ATTR, "").split()) & _NOT_CHAPTERS}
 
 
-def _is_matter(archive: zipfile.ZipFile, path: str) -> bool:
+def _is_matter(archive: EpubFile, path: str) -> bool:
     """Say whether the document at *path* is marked as cover, front matter or back matter."""
     if path not in archive.namelist():
         return False
-    body = etree.fromstring(archive.read(path)).find("x:body", NS)
+    body = archive.xml(path).find("x:body", NS)
     kinds = set(body.get(_EPUB_TYPE_ATTR, "").split()) if body is not None else set()
     return bool(kinds & _MATTER)
 
@@ -322,14 +304,30 @@ def cached_thumbnail(data: bytes, cache: Cache | None, made=None):
     return thumb
 
 
+class CoverUnusable(ContentError):
+    """A cover image that must not be decoded (a decompression bomb) or cannot be."""
+
+
 def make_thumbnail(data: bytes) -> tuple[bytes, tuple[int, int]] | None:
-    """Return a JPEG about THUMB_WIDTH px wide and its size, or None for a format Pillow can't read."""
+    """Return a JPEG about THUMB_WIDTH px wide and its size, or None for a format Pillow can't read.
+
+    A cover too big to decode (a foreign EPUB's bomb, issue 15) or broken raises CoverUnusable.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            rgb = to_rgb(image)   # 16-bit, palette, CMYK and transparent covers alike
-    except (UnidentifiedImageError, OSError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.size[0] * image.size[1] > MAX_PIXELS:
+                    raise CoverUnusable(f"the cover is {image.size[0]}×{image.size[1]} pixels, over the limit "
+                                        f"of {MAX_PIXELS:,}")
+                image.load()
+                rgb = to_rgb(image)   # 16-bit, palette, CMYK and transparent covers alike
+    except UnidentifiedImageError:
         return None   # an SVG cover, say: the page shows the title without a picture
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise CoverUnusable(f"the cover is a decompression bomb: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise CoverUnusable(f"the cover cannot be decoded: {exc}") from None
     return thumbnail_jpeg(rgb, THUMB_WIDTH)
 
 

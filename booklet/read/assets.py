@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 import struct
@@ -11,21 +12,18 @@ from pathlib import Path, PurePosixPath
 from PIL import Image, UnidentifiedImageError
 
 from booklet.errors import ContentError
+from booklet.limits import MAX_PIXELS
 from booklet.model import Resource
+from booklet.read.paths import inside
+from booklet.urls import REMOTE_HINT, is_url
 
-MAX_PIXELS = 4_000_000
 # EPUB 3.3 core media types for images, by Pillow's format name.
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# A cover in any other of them is converted to PNG: not every reader shows a GIF or WebP cover.
+COVER_TYPES = ("image/png", "image/jpeg")
 MEDIA_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm",
                ".svg": "image/svg+xml", ".mp3": "audio/mpeg", ".m4a": "audio/mp4"}
-REMOTE_HINT = "EPUBs must be self-contained: put the file in images/ and use a relative path"
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def is_remote(src: str) -> bool:
-    """Tell whether *src* names a resource by URL (scheme or protocol-relative)."""
-    return bool(_SCHEME.match(src)) or src.startswith("//")
 
 
 class AssetStore:
@@ -40,7 +38,7 @@ class AssetStore:
 
     def resolve(self, src: str, base_dir: Path) -> Path:
         """Find *src* beside the chapter first, then in the booklet's image folder."""
-        if is_remote(src):
+        if is_url(src):
             raise ContentError(f"remote resource {src!r} is not allowed",
                                hint=REMOTE_HINT)
         if src.startswith("/") or os.path.isabs(src) or re.match(r"^[A-Za-z]:[\\/]", src):
@@ -63,18 +61,18 @@ class AssetStore:
 
     def _inside_root(self, src: str, candidate: Path, must_exist: bool = True) -> Path:
         try:
-            real = candidate.resolve()
-        except (OSError, RuntimeError):        # a symlink loop
-            raise ContentError(f"file {src!r} is a symbolic link that loops",
-                               hint="replace the link by the file itself") from None
-        if not real.is_relative_to(self.root):
+            real = inside(candidate, self.root, "file")
+        except ContentError as exc:
+            if "cannot be followed" in exc.message:
+                raise ContentError(f"file {src!r} is a symbolic link that loops",
+                                   hint="replace the link by the file itself") from None
             if ".." not in PurePosixPath(src).parts:
                 raise ContentError(f"file {src!r} is a symbolic link to a file outside the booklet root",
                                    hint=f"copy the file into {_rel(self.image_dir, self.root)}/ "
-                                        "instead of linking to it")
+                                        "instead of linking to it") from None
             raise ContentError(f"path {src!r} leads outside the booklet root",
                                hint=f"copy the file into {_rel(self.image_dir, self.root)}/ and refer to it "
-                                    "from there")
+                                    "from there") from None
         if must_exist and not real.is_file():
             raise ContentError(f"file {src!r} not found", hint="it is a symbolic link to a file that does not "
                                                                "exist")
@@ -163,6 +161,17 @@ def check_image(path: Path) -> tuple[str, tuple[int, int]]:
         raise ContentError(f"image {path.name!r} is corrupt or truncated: {_reason(exc)}",
                            hint="export it again as PNG or JPEG") from None
     return IMAGE_TYPES[fmt], size
+
+
+def as_png(path: Path) -> bytes:
+    """Return a checked image (see check_image) as PNG bytes: its first frame, colours kept."""
+    with Image.open(path) as img:
+        img.seek(0)
+        frame = img.convert("RGBA" if img.mode in ("RGBA", "LA", "PA", "P") or "transparency" in img.info
+                            else "RGB")
+    buffer = io.BytesIO()
+    frame.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _reason(exc: BaseException) -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from booklet.errors import ConfigError, Report
+from booklet.limits import MAX_TOML_NESTING
+from booklet.read.depth import toml_depth
 from booklet.model import GlossaryTerm, Metadata
 
 # Python-Markdown and the EPUB both need a real language tag; this is BCP 47's shape
@@ -78,10 +80,21 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ConfigError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line, col,
                           hint="save the file as UTF-8") from None
+    _check_nesting(path, text)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, text, exc) from None
+
+
+def _check_nesting(path: Path, text: str) -> None:
+    """Refuse arrays and tables nested deeper than the limit, before tomllib recurses into them."""
+    if text.count("[") + text.count("{") <= MAX_TOML_NESTING:
+        return
+    depth, line = toml_depth(text)
+    if depth > MAX_TOML_NESTING:
+        raise ConfigError(f"arrays and tables nest {depth} deep, over the limit of {MAX_TOML_NESTING}", path, line,
+                          hint="flatten the value: booklet's files need a few levels at most")
 
 
 # tomllib's wording for common slips, and what it means to someone writing a booklet.toml.
@@ -122,16 +135,8 @@ def load_metadata(path: Path, slug: str, report: Report, lenient: bool = False) 
     if not isinstance(table, dict):
         raise ConfigError("missing the [booklet] table", path, 1,
                           hint="start the file with [booklet] and give title, author and language")
-    for other in sorted(set(data) - {"booklet"}):
-        report.warn(f"unknown table or key '{other}' is ignored", path, key_line(text, other) or _table_line(text, other),
-                    code="config-unknown-key")
+    _warn_unknown(data, table, text, path, report)
     values: dict[str, Any] = {}
-    for key in sorted(table):
-        if key not in SCHEMA:
-            close = difflib.get_close_matches(key, SCHEMA, n=1)
-            report.warn(f"unknown key 'booklet.{key}' is ignored", path, key_line(text, key, "booklet"),
-                        hint=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(SCHEMA))}",
-                        code="config-unknown-key")
     for key, (types, required, wanted) in SCHEMA.items():
         line = key_line(text, key, "booklet")
         if key not in table:
@@ -163,6 +168,19 @@ def load_metadata(path: Path, slug: str, report: Report, lenient: bool = False) 
     for key, placeholder in (("title", slug), ("author", "?"), ("language", "en")):
         values.setdefault(key, placeholder)
     return _metadata(values, slug)
+
+
+def _warn_unknown(data: dict, table: dict, text: str, path: Path, report: Report) -> None:
+    """Warn about tables and keys booklet.toml does not know, with the closest known key."""
+    for other in sorted(set(data) - {"booklet"}):
+        report.warn(f"unknown table or key '{other}' is ignored", path,
+                    key_line(text, other) or _table_line(text, other), code="config-unknown-key")
+    for key in sorted(table):
+        if key not in SCHEMA:
+            close = difflib.get_close_matches(key, SCHEMA, n=1)
+            report.warn(f"unknown key 'booklet.{key}' is ignored", path, key_line(text, key, "booklet"),
+                        hint=f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(SCHEMA))}",
+                        code="config-unknown-key")
 
 
 def _metadata(values: dict[str, Any], slug: str) -> Metadata:

@@ -8,6 +8,9 @@ from pathlib import Path
 from booklet.read.config import XML_INVALID, key_line, load_glossary, load_metadata, read_toml
 from booklet.errors import ConfigError, ContentError, Report
 from booklet.model import Booklet, Chapter, PartnerInfo, config_path, safety_path, source_dir
+from booklet.limits import MAX_CHAPTER_BYTES, MAX_MARKDOWN_NESTING
+from booklet.read.depth import markdown_depth
+from booklet.read.paths import check_slug, inside, is_file_inside
 
 _TITLE = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -29,8 +32,10 @@ def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -
     config values replaced by placeholders, bad chapters left out) and must raise the
     report's errors itself, after finding those of the later stages too.
     """
+    check_slug(slug, root)
+    inside(source_dir(root, slug), root, "booklet folder", ConfigError)
     config = config_path(root, slug)
-    if not config.is_file():
+    if not is_file_inside(config, root, "booklet.toml", ConfigError):
         raise ConfigError(f"no booklet named '{slug}'", source_dir(root, slug),
                           hint=f"expected {config.relative_to(root)}; available: "
                                f"{', '.join(find_slugs(root)) or 'none'}")
@@ -39,7 +44,7 @@ def read_booklet(root: Path, slug: str, report: Report, partial: bool = False) -
     booklet.chapters = _read_chapters(booklet, report)
     booklet.safety = read_safety(root, report)
     glossary = booklet.source_dir / "glossary.toml"
-    if glossary.is_file():
+    if is_file_inside(glossary, root, "glossary", ConfigError):
         booklet.glossary_path = glossary
         booklet.glossary = load_glossary(glossary, report)
     booklet.partners = [_partner(root, slug, p, config, report) for p in meta.partners]
@@ -63,22 +68,53 @@ def read_safety(root: Path, report: Report) -> Chapter | None:
 def _chapter_paths(booklet: Booklet, report: Report) -> list[Path]:
     listed = booklet.meta.chapters
     if listed is None:
-        return sorted(p for p in booklet.source_dir.glob("*.md") if p.is_file())
+        found = sorted(booklet.source_dir.glob("*.md"))
+        return [p for p in found if _chapter_inside(p, booklet.root, report) and p.is_file()]
     text = booklet.config_path.read_text(encoding="utf-8")
     paths = []
+    seen: set[str] = set()
     for name in listed:
         path = (booklet.source_dir / name)
         if Path(name).is_absolute() or ".." in Path(name).parts:
             report.error(ConfigError(f"chapter path {name!r} leaves the booklet folder", booklet.config_path,
                                      key_line(text, "chapters", "booklet"), hint="list files inside chapters/"
                                      f"{booklet.slug}/"))
+        elif Path(name).as_posix() in seen:
+            report.error(ConfigError(f"chapter {name!r} is listed twice", booklet.config_path,
+                                     _list_line(text, "chapters", name), hint="list each chapter once"))
+        elif not _chapter_inside(path, booklet.root, report):
+            seen.add(Path(name).as_posix())
         elif not _is_file(path):
             report.error(ConfigError(f"chapter {name!r} is listed but missing", booklet.config_path,
                                      key_line(text, "chapters", "booklet"),
                                      hint=f"create chapters/{booklet.slug}/{name} or remove it from the list"))
         else:
+            seen.add(Path(name).as_posix())
             paths.append(path)
     return paths
+
+
+def _chapter_inside(path: Path, root: Path, report: Report) -> bool:
+    """Tell whether *path* (a file or a missing one) stays inside the root; note it if not."""
+    try:
+        inside(path, root, "chapter")
+    except ContentError as exc:
+        report.error(exc)
+        return False
+    return True
+
+
+def _list_line(text: str, key: str, item: str) -> int | None:
+    """Return the line of the second mention of *item* after ``key =`` (a list over lines)."""
+    start = key_line(text, key, "booklet")
+    if start is None:
+        return None
+    lines = text.splitlines()
+    quoted = (f'"{item}"', f"'{item}'")
+    mentions = [n for n in range(start, len(lines) + 1) if any(q in lines[n - 1] for q in quoted)]
+    if mentions and lines[mentions[0] - 1].count(item) > 1:
+        return mentions[0]
+    return mentions[1] if len(mentions) > 1 else start
 
 
 def _is_file(path: Path) -> bool:
@@ -105,6 +141,10 @@ def _read_chapters(booklet: Booklet, report: Report) -> list[Chapter]:
 def read_chapter(path: Path, number: int) -> Chapter:
     """Read one Markdown chapter as strict UTF-8 and find its ``# `` title."""
     try:
+        size = path.stat().st_size
+        if size > MAX_CHAPTER_BYTES:
+            raise ContentError(f"the chapter is {size:,} bytes, over the limit of {MAX_CHAPTER_BYTES:,}", path,
+                               hint="split it into several chapters")
         raw = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read the chapter: {exc.strerror or exc}", path,
@@ -125,6 +165,10 @@ def read_chapter(path: Path, number: int) -> Chapter:
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         raise ContentError(f"contains the control character U+{ord(bad.group()):04X}, which XHTML cannot hold",
                            path, line, col, hint="delete it; it is often pasted in by accident")
+    depth, line = markdown_depth(text)
+    if depth > MAX_MARKDOWN_NESTING:
+        raise ContentError(f"lists and block quotes nest {depth} deep here, over the limit of "
+                           f"{MAX_MARKDOWN_NESTING}", path, line, hint="flatten the list or quote")
     title, line = _find_title(text)
     if title is None:
         raise ContentError("the chapter has no title", path, 1,
@@ -167,7 +211,12 @@ def _find_title(text: str) -> tuple[str | None, int]:
 def _partner(root: Path, slug: str, partner: str, config_file: Path, report: Report) -> PartnerInfo:
     path = config_path(root, partner)
     text = config_file.read_text(encoding="utf-8")
-    if partner == slug or not path.is_file():
+    try:
+        found = is_file_inside(path, root, "partner's booklet.toml", ConfigError)
+    except ConfigError as exc:
+        report.error(exc)
+        return PartnerInfo(partner, partner, None, None, None)
+    if partner == slug or not found:
         report.error(ConfigError(f"partner {partner!r} is not a booklet in this root", config_file,
                                  key_line(text, "partners", "booklet"),
                                  hint=f"expected chapters/{partner}/booklet.toml"))

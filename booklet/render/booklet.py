@@ -171,9 +171,9 @@ def _render_chapter(env, ctx: ChapterContext, base: dict, template: str = "chapt
     chapter = ctx.chapter
     href = href or chapter.href
     html = make_markdown(ctx).convert(chapter.text)
-    tree, problem = parse_fragment(html)
+    tree, problem = parse_fragment(html, chapter.text)
     if problem is not None:
-        ctx.error(ContentError(problem.message, hint=problem.hint), problem.needle)
+        ctx.error(ContentError(problem.message, line=problem.line, hint=problem.hint), problem.needle)
         return None
     for issue in check_safety(tree, ctx.booklet.meta.allow_scripts):
         ctx.error(ContentError(issue.message, hint=issue.hint), issue.needle)
@@ -215,9 +215,10 @@ def _resolve_raw_images(ctx: ChapterContext, tree) -> None:
             resource = ctx.assets.add_image(ctx.assets.resolve(src, ctx.chapter.path.parent))
             img.set("src", resource.href)
         except ContentError as exc:
-            ctx.error(exc, src)
+            ctx.error(exc, src or "<img")
         if not (img.get("alt") or "").strip() and img.get("alt") != "":
-            ctx.error(ContentError(f"image {src!r} has no alt attribute", hint='add alt="what it shows"'), src)
+            ctx.error(ContentError(f"image {src!r} has no alt attribute", hint='add alt="what it shows"'),
+                      src or "<img")
 
 
 def line_map(xhtml: str, chapter: Chapter) -> list[tuple[int, int]]:

@@ -6,19 +6,20 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from booklet.read.assets import AssetStore, check_image
+from booklet.read.assets import COVER_TYPES, AssetStore, as_png, check_image
 from booklet.incremental.cache import Cache, file_sha256, tool_hash, templates_hash
 from booklet.incremental.cache import key as cache_key
 from booklet.read.config import key_line
 from booklet.errors import ConfigError, ContentError, Report
 from booklet.figures.fonts import TextFonts, font_characters
 from booklet.figures.imaging import palette_png, thumbnail_jpeg
+from booklet.limits import MIN_COVER_WIDTH
 from booklet.model import Booklet, Resource
 from booklet.render.theme import theme_file
 
 SIZE = (1600, 2400)
 MARGIN = 160                         # the least room left and right of a line of the cover
-MIN_WIDTH = 1400
+MIN_WIDTH = MIN_COVER_WIDTH
 #: The catalog's thumbnails are this wide (a quarter of the drawn cover: one box reduce).
 THUMB_WIDTH = 400
 INK, PAPER, ACCENT, MUTED = (38, 36, 44), (246, 240, 228), (178, 34, 34), (120, 110, 100)
@@ -36,6 +37,9 @@ def cover_resource(booklet: Booklet, assets: AssetStore, report: Report,
                 raise ContentError(f"cover is {size[0]} px wide, under the {MIN_WIDTH} px that stores ask for",
                                    hint="use an image at least 1600×2400")
             data = path.read_bytes()
+            if media_type not in COVER_TYPES:
+                # EPUBCheck wants a PNG or JPEG cover (PKG-022 for a GIF); a WebP was stored as cover.png.
+                data, media_type = as_png(path), "image/png"
             ext = "jpg" if media_type == "image/jpeg" else "png"
             return assets.add_bytes(f"cover.{ext}", data, media_type, properties=("cover-image",)), None
         except ContentError as exc:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from booklet.check.lint import css, files, metadata, semantics, xhtml  # noqa: F401 (importing registers the rules)
-from booklet.check.lint.epub import Epub, NotAnEpub
+from booklet.check.lint.epub import Epub
+from booklet.epubfile import EpubFile, NotAnEpub, UnsafeArchive
 from booklet.check.lint.model import ERROR, RULES, WARNING, Finding, finding_dict, format_finding, rule, sort_key
 from booklet.check.lint.sources import Sources  # and the source rules
 
@@ -21,16 +22,37 @@ def _unreadable(epub: Epub):
     return ()   # lint_epub reports it: there is no Epub to give a rule
 
 
+@rule("f-007", ERROR, "archive entry named to leave the folder it is unpacked in, or colliding with another")
+def _unsafe_names(epub: Epub):
+    return ()   # lint_epub reports it, from booklet.epubfile's check, before any entry is read
+
+
+@rule("f-008", ERROR, "archive entry too large or too compressed (a decompression bomb)")
+def _unsafe_sizes(epub: Epub):
+    return ()   # as f-007
+
+
 def lint_epub(path: Path | str, sources: Sources | None = None) -> list[Finding]:
     """Run every rule over the EPUB at *path* (and the source rules when *sources* is given)."""
     try:
-        epub = Epub(path)
+        book = EpubFile(path)
+    except UnsafeArchive as exc:
+        return [Finding("f-007" if p.kind == "name" else "f-008", ERROR, p.message, path=p.entry or None)
+                for p in exc.problems]
     except NotAnEpub as exc:
-        return [Finding("f-000", ERROR, f"not a readable EPUB: {exc}")]
+        return [Finding("f-000", ERROR, f"not a readable EPUB: {exc.message}")]
+    with book:
+        try:
+            return sorted(_run_rules(Epub(book), sources), key=sort_key)
+        except NotAnEpub as exc:       # an entry that fails its CRC, found while a rule reads it
+            return [Finding("f-000", ERROR, f"not a readable EPUB: {exc.message}")]
+
+
+def _run_rules(epub: Epub, sources: Sources | None) -> list[Finding]:
     findings = []
     for check in RULES.values():
         if not check.source:
             findings.extend(check.run(epub))
         elif sources is not None:
             findings.extend(check.run(sources))
-    return sorted(findings, key=sort_key)
+    return findings

@@ -1,21 +1,9 @@
 """c- rules: stylesheets, inline styles and style attributes."""
 from __future__ import annotations
 
-import re
-
-from booklet.check.lint.epub import Epub, html_elements, is_remote
+from booklet.check.lint.epub import Epub, html_elements
 from booklet.check.lint.model import ERROR, Hit, rule
-
-COMMENT = re.compile(r"/\*.*?\*/", re.S)
-URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)|@import\s+(['"])([^'"]*)\3""", re.I)
-
-
-def css_urls(css: str):
-    """(offset, URL) of every url(...) and @import in *css*, comments left out."""
-    bare = COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), css)
-    for match in URL.finditer(bare):
-        yield match.start(), (match.group(2) if match.group(2) is not None else match.group(4)).strip()
-
+from booklet.urls import css_urls, is_remote
 
 @rule("c-001", ERROR, "remote resource in CSS")
 def remote_css(epub: Epub):

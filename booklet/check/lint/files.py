@@ -9,11 +9,10 @@ from PIL import Image
 
 from booklet.check.lint.epub import Epub
 from booklet.check.lint.model import ERROR, WARNING, Hit, rule
+from booklet.limits import MAX_IMAGE_BYTES as MAX_BYTES
+from booklet.limits import MAX_PIXELS, MIN_COVER_WIDTH
 
 URL_SAFE = re.compile(r"[A-Za-z0-9._~/-]+")
-MAX_PIXELS = 4_000_000
-MAX_BYTES = 1_500_000
-MIN_COVER_WIDTH = 1400
 
 
 @rule("f-001", ERROR, "file name in the EPUB is not URL-safe")

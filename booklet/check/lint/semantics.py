@@ -4,17 +4,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from booklet.check.lint.epub import EPUB_TYPE, SVG, XHTML, XLINK, Epub, html_elements, local_name, tokens
+from booklet.check.lint.epub import EPUB_TYPE, XHTML, Epub, html_elements, local_name, tokens
 from booklet.check.lint.model import ERROR, WARNING, Hit, rule
+from booklet.urls import loaded_urls
 
 HEADING = re.compile(r"h([1-6])")
 NOTES = {"footnote", "endnote", "rearnote", "note", "glossdef"}
 NOTE_ROLES = {"doc-footnote", "doc-endnote"}
 DECORATIVE = {"presentation", "none"}
-# Elements whose URL must name a file in the EPUB (links are checked apart, with their fragments).
-RESOURCES = {(XHTML, "img"): "src", (XHTML, "script"): "src", (XHTML, "source"): "src",
-             (XHTML, "audio"): "src", (XHTML, "video"): "poster", (XHTML, "link"): "href",
-             (SVG, "image"): f"{{{XLINK}}}href"}
 
 
 @rule("s-001", ERROR, "image without alt attribute")
@@ -75,14 +72,9 @@ def broken_links(epub: Epub):
 def _resources(root):
     """(element, URL) of every image, script, stylesheet or media file *root* loads."""
     for element in root.iter():
-        if not isinstance(element.tag, str) or not element.tag.startswith("{"):
-            continue
-        key = (element.tag[1:].split("}", 1)[0], local_name(element))
-        if key not in RESOURCES:
-            continue
-        url = element.get(RESOURCES[key]) or (element.get("href") if key == (SVG, "image") else None)
-        if url and not url.startswith("data:"):
-            yield element, url
+        for _, url in loaded_urls(element):
+            if not url.startswith("data:"):
+                yield element, url
 
 
 @rule("s-004", ERROR, "link to a fragment id that does not exist")

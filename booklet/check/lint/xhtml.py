@@ -3,20 +3,13 @@ from __future__ import annotations
 
 import re
 
-from booklet.check.lint.epub import SVG, XHTML, XLINK, XML_LANG, Epub, is_remote, local_name, tokens
+from booklet.check.lint.epub import XML_LANG, Epub, is_remote, local_name
 from booklet.check.lint.model import ERROR, Hit, rule
+from booklet.urls import loaded_urls
 
 # Comments, CDATA, scripts and styles may hold braces legitimately; template text there is not shown.
 HIDDEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 TEMPLATE = re.compile(r"\{\{[^\n]*?\}\}|\{%[^\n]*?%\}|\{#[^\n]*?#\}|\{\{|\{%|\}\}|%\}")
-# Attributes that make a reading system fetch something, by element.
-FETCHED = {(XHTML, "img"): ("src", "srcset"), (XHTML, "script"): ("src",), (XHTML, "iframe"): ("src",),
-           (XHTML, "embed"): ("src",), (XHTML, "audio"): ("src",), (XHTML, "video"): ("src", "poster"),
-           (XHTML, "source"): ("src", "srcset"), (XHTML, "track"): ("src",), (XHTML, "object"): ("data",),
-           (XHTML, "input"): ("src",), (SVG, "image"): ("href", f"{{{XLINK}}}href"),
-           (SVG, "use"): ("href", f"{{{XLINK}}}href"), (SVG, "feImage"): ("href", f"{{{XLINK}}}href")}
-FETCHED_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest"}
-
 
 @rule("x-001", ERROR, "duplicate id in a file")
 def duplicate_ids(epub: Epub):
@@ -58,33 +51,11 @@ def language(epub: Epub):
 def remote_resources(epub: Epub):
     for path, root in epub.xhtml():
         for element in root.iter():
-            for attribute, url in _fetched(element):
+            for attribute, url in loaded_urls(element):
                 if is_remote(url):
                     name = attribute.rsplit("}", 1)[-1]
                     yield Hit(path, element.sourceline, f"<{local_name(element)} {name}> loads {url!r} from "
                                                         "the network: put the file in the EPUB")
-
-
-def _fetched(element):
-    """(attribute, URL) pairs of what *element* makes a reading system load."""
-    if not isinstance(element.tag, str):
-        return
-    namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
-    name = local_name(element)
-    if (namespace, name) == (XHTML, "link"):
-        if tokens(element, "rel") & FETCHED_LINKS and element.get("href"):
-            yield "href", element.get("href")
-        return
-    for attribute in FETCHED.get((namespace, name), ()):
-        value = element.get(attribute)
-        if not value:
-            continue
-        if attribute == "srcset":
-            for candidate in value.split(","):
-                if candidate.strip():
-                    yield attribute, candidate.split()[0]
-        else:
-            yield attribute, value
 
 
 @rule("x-005", ERROR, "XHTML file not well-formed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
-from booklet.read.assets import is_remote
+from booklet.urls import is_url as is_remote
 from booklet.errors import ContentError
 from booklet.render.mdext.context import ChapterExtension, ChapterTreeprocessor
 

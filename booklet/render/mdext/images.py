@@ -5,7 +5,8 @@ import xml.etree.ElementTree as etree
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from booklet.read.assets import MEDIA_TYPES, is_remote
+from booklet.read.assets import MEDIA_TYPES
+from booklet.urls import is_url as is_remote
 from booklet.errors import BookletError, BuildErrors, ContentError
 from booklet.render.mdext.context import ChapterExtension, ChapterTreeprocessor
 

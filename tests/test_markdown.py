@@ -56,7 +56,9 @@ def test_footnotes_are_epub_popups(tmp_path):
     target = ref[0].get("href")[1:]
     aside = tree.xpath(f"//h:aside[@id='{target}']", namespaces=NS)
     assert aside and aside[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
-    assert "".join(aside[0].itertext()).strip() == "1. The note."
+    assert "".join(aside[0].itertext()).strip() == "1. The note. Back to the text"
+    back = aside[0].xpath("h:p/h:a[@role='doc-backlink']", namespaces=NS)
+    assert back and back[0].get("href") == "#" + ref[0].getparent().get("id")
 
 
 def test_glossary_links_first_use_only(tmp_path):
@@ -74,8 +76,12 @@ def test_quiz_has_script_free_answer(tmp_path):
     options = quiz.xpath(".//h:li", namespaces=NS)
     assert [o.get("data-correct") for o in options] == ["false", "true"]
     assert [o.text for o in options] == ["No", "Yes"]
-    answer = "".join(quiz.xpath(".//h:details", namespaces=NS)[0].itertext())
+    # A block printed as it is, not a closed <details> a PDF or Kindle conversion keeps shut.
+    assert not quiz.xpath(".//h:details", namespaces=NS)
+    answer = "".join(quiz.xpath(".//h:div[@class='quiz-answer']", namespaces=NS)[0].itertext())
     assert "Answer B: Yes" in answer and "Because." in answer
+    show = quiz.xpath(".//h:button[@class='quiz-show']", namespaces=NS)
+    assert show and show[0].get("hidden") == "hidden", "a control must stay hidden until quiz.js runs"
     assert tree.xpath("//h:script/@src", namespaces=NS) == ["quiz.js"]
     assert any(r.href == "quiz.js" for r in rendered.resources)
 
@@ -86,7 +92,7 @@ def test_callouts_gallery_video(tmp_path):
             '!!! video "Clip"\n    ![Poster](pic.png)\n    [Watch](https://www.youtube.com/watch?v=x)\n')
     tree, _ = render(tmp_path, text)
     titles = tree.xpath("//h:div[contains(@class,'callout')]/h:p[@class='callout-title']/text()", namespaces=NS)
-    assert titles == ["Careful", "Partners in crime"]
+    assert titles == ["Careful", "Partners in crime"]  # the callout's default title
     assert tree.xpath("//h:div[@class='gallery']//h:figcaption/text()", namespaces=NS) == ["First", "Second"]
     card = tree.xpath("//h:div[@class='video-card']", namespaces=NS)[0]
     assert card.xpath("./h:a/@href", namespaces=NS) == ["https://www.youtube.com/watch?v=x"]
@@ -120,8 +126,8 @@ def test_chapter_title_is_rendered_text(tmp_path):
 def test_footnote_keeps_spaces_and_glossary_skips_notes(tmp_path):
     tree, _ = render(tmp_path, "# T\n\nText.[^n]\n\n[^n]: About the PSIS and `code` here.\n")
     aside = tree.xpath("//h:aside[@id='fn-n']", namespaces=NS)[0]
-    assert "".join(aside.itertext()).strip() == "1. About the PSIS and code here."
-    assert not aside.xpath(".//h:a", namespaces=NS)
+    assert "".join(aside.itertext()).strip() == "1. About the PSIS and code here. Back to the text"
+    assert [a.get("role") for a in aside.xpath(".//h:a", namespaces=NS)] == ["doc-backlink"]   # no glossary link
 
 
 def test_local_video_plays_and_plain_media_link_is_refused(tmp_path):

@@ -17,7 +17,6 @@ from booklet.render.mdext.context import ChapterExtension, ChapterTreeprocessor
 # Python-Markdown's footnote definition and reference syntax.
 DEFINITION = re.compile(r"^[ ]{0,3}\[\^([^\]]*)\]:")
 REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-FENCE = re.compile(r"^\s*(```|~~~)")
 NO_TEXT = {"code", "pre"}
 
 
@@ -26,6 +25,7 @@ class EpubFootnotes(ChapterTreeprocessor):
         self._check_definitions()
         self._check_references(root)
         self.number = 1
+        self.called: set[str] = set()
         for sup in root.iter("sup"):
             link = sup.find("a")
             if link is not None and link.get("class") == "footnote-ref":
@@ -33,6 +33,7 @@ class EpubFootnotes(ChapterTreeprocessor):
                 link.set("epub:type", "noteref")
                 link.set("role", "doc-noteref")
                 self.ctx.ids.reserve(sup.get("id", ""))
+                self.called.add(sup.get("id", ""))
         for div in [d for d in root if d.tag == "div" and d.get("class") == "footnote"]:
             root.remove(div)
             for item in div.iter("li"):
@@ -42,7 +43,7 @@ class EpubFootnotes(ChapterTreeprocessor):
     def _check_definitions(self) -> None:
         """Report a footnote defined a second time, at the line of the second definition."""
         seen: dict[str, int] = {}
-        for number, line in _prose_lines(self.ctx.chapter.text):
+        for number, line in enumerate(self.ctx.chapter.text.splitlines(), 1):
             match = DEFINITION.match(line)
             if not match:
                 continue
@@ -89,7 +90,13 @@ class EpubFootnotes(ChapterTreeprocessor):
         item.set("role", "doc-footnote")
         ident = item.get("id", "")
         self.ctx.ids.reserve(ident)
-        back_link(item, "fnref" + ident[len("fn"):])
+        call = "fnref" + ident[len("fn"):]
+        if call in self.called:
+            back_link(item, call)
+        else:
+            name = ident[len("fn-"):]
+            self.ctx.warn(f"footnote [^{name}] is defined but never called", f"[^{name}]:",
+                          hint=f"call it with [^{name}] in the text, or delete it")
         return item
 
 
@@ -108,17 +115,6 @@ def back_link(aside: etree.Element, target: str) -> None:
 def _trim(text: str | None) -> str:
     """Drop trailing space and the no-break space Python-Markdown put before its own back link."""
     return (text or "").replace(NBSP_PLACEHOLDER, "").rstrip()
-
-
-def _prose_lines(text: str):
-    """Yield (line number, line) for the lines outside fenced code blocks."""
-    fenced = False
-    for number, line in enumerate(text.splitlines(), 1):
-        if FENCE.match(line):
-            fenced = not fenced
-            continue
-        if not fenced:
-            yield number, line
 
 
 def _texts(element: etree.Element):

@@ -148,3 +148,54 @@ def test_line_map_points_at_markdown_lines(tmp_path):
     lines = page.xhtml.splitlines()
     mapped = {lines[x - 1].strip()[:12]: md for x, md in page.line_map}
     assert sorted(mapped.values()) == [1, 3, 5, 7, 9]
+
+
+FIGURE = """base = "pic.png"
+[[marker]]
+id = "tp1"
+label = "Medial point"
+x = 0.3
+y = 0.5
+note = "Sits by the crest."
+[[marker]]
+id = "{second}"
+label = "{label}"
+x = 0.7
+y = 0.5
+note = "{note}"
+"""
+
+
+def test_figure_notes_are_the_key_under_the_figure_and_shared_notes_are_written_once(tmp_path):
+    files = {"images/demo/pic.png": png((400, 400)),
+             "images/demo/one.toml": FIGURE.format(second="tp2", label="Lateral point",
+                                                   note="Near the front.").encode(),
+             "images/demo/two.toml": FIGURE.format(second="tp3", label="Other point",
+                                                   note="Lower down.").encode()}
+    text = '# T\n\n![First](one.toml "One")\n\nBetween.\n\n![Second](two.toml "Two")\n'
+    tree, _ = render(tmp_path, text, **files)
+    x = lambda path: tree.xpath(path, namespaces=NS)   # noqa: E731
+    # Each figure is followed by its key: the asides its tap targets open.
+    first_key = x("//h:figure[@id='fig-one']/following-sibling::*[1]")[0]
+    assert first_key.get("class") == "figure-key"
+    assert [a.get("id") for a in first_key.xpath("h:aside", namespaces=NS)] == ["fig-one-tp1", "fig-one-tp2"]
+    second_key = x("//h:figure[@id='fig-two']/following-sibling::*[1]")[0]
+    assert [a.get("id") for a in second_key.xpath("h:aside", namespaces=NS)] == ["fig-two-tp3"]
+    # The shared note is written once; the second figure's tap opens the first one's aside.
+    assert "".join(tree.itertext()).count("Sits by the crest.") == 1
+    assert x("//h:figure[@id='fig-two']//h:a[contains(@class, 'tap')]/@href") == ["#fig-one-tp1", "#fig-two-tp3"]
+    assert x("//h:figure[@id='fig-two']//h:p[@class='key-shared']/h:a/@href") == ["#fig-one-tp1"]
+    # No figure note at the chapter's end, and no notes section without notes.
+    assert not x("//h:section[@class='notes']")
+
+
+def test_chapter_notes_sit_under_a_heading_with_links_back(tmp_path):
+    tree, rendered = render(tmp_path, "# T\n\nThe PSIS aches.[^n]\n\n[^n]: A note.\n")
+    notes = tree.xpath("//h:section[@class='notes']", namespaces=NS)[0]
+    assert notes.xpath("h:h2/text()", namespaces=NS) == ["Notes"]
+    for aside in notes.xpath("h:aside", namespaces=NS):
+        back = aside.xpath(".//h:a[@role='doc-backlink']/@href", namespaces=NS)
+        assert back and tree.xpath(f"//*[@id='{back[0][1:]}']", namespaces=NS), aside.get("id")
+    assert len(notes.xpath("h:aside", namespaces=NS)) == 2         # the glossary term and the footnote
+    chapter = next(p for p in rendered.pages if p.kind == "chapter")
+    assert "Notes" not in [text for _, _, text in chapter.headings]   # not a contents entry

@@ -150,7 +150,8 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
     The key is a list of footnote asides, one per marker and zone, that the tap
     targets open: popup readers hide them and open them on tap, other readers show
     them under the figure. ``written`` maps notes already in the chapter to their ids
-    (and is updated): a note another figure holds is linked to, not written again.
+    (and is updated): a note another figure holds is linked to, not written again,
+    from a last "Also marked" line of the key.
     ``width`` and ``height`` are those of the rendered image (``RenderedImage``);
     ``id_prefix`` becomes the figure's id and prefixes every aside id
     (``{id_prefix}-{marker or zone id}``), so it must be unique in the chapter;
@@ -175,7 +176,8 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
         names = "; ".join(_text(c.text.replace("\n", " ")) for c in fig.callouts)
         key.append(f'<p class="key-labels">Labelled on the figure: {names}.</p>')
     if shared:
-        key.append(_shared_line(shared))
+        # In the key, not the figure: the figure stays short enough for one page in MuPDF.
+        asides.append(_shared_line(shared))
     return _figure(fig, image_href, width, height, alt, caption, id_prefix, taps, key), asides
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tomllib
 import zipfile
 from collections import Counter
@@ -357,3 +358,33 @@ def test_matrix_counts_notes_per_chapter_honestly(chapters):
     assert max(Counter(n[:60] for n in chapter4.notes).values()) == 1
     fake = engines.Chapter("x", "x", ["A note long enough to be counted."], [], [])
     assert repeated_notes(fake, "A note long enough to be counted. And A note long enough to be counted.")
+
+
+
+# -- The stylesheet every engine reads ------------------------------------------------------
+
+CSS = (REPO / "templates" / "style.css").read_text("utf-8")
+
+
+def test_stylesheet_declares_its_namespace_and_hides_hidden():
+    assert CSS.index('@namespace epub "http://www.idpf.org/2007/ops";') < CSS.index("{"), \
+        "@namespace must come before every rule (Calibre drops epub| rules otherwise)"
+    assert re.search(r"^\[hidden\]\s*\{\s*display:\s*none;", CSS, re.MULTILINE)
+
+
+def test_stylesheet_gives_a_fallback_before_every_rgba_and_calc():
+    for rule in re.findall(r"[^{}]*\{[^{}]*\}", CSS):
+        for match in re.finditer(r"([\w-]+):\s*[^;{}]*\brgba\(", rule):
+            earlier = rule[: match.start()]
+            assert re.search(rf"\b{match.group(1)}:\s*(?![^;]*rgba)", earlier), \
+                f"no solid {match.group(1)} before rgba() in: {rule.strip()[:80]}"
+    markup = (REPO / "booklet" / "figures" / "markup.py").read_text("utf-8")
+    assert "max-width:100%;max-width:calc(" in markup
+
+
+def test_night_colours_and_figure_layers_sit_where_calibre_and_mupdf_do_not_look():
+    """Calibre applies a prefers-color-scheme block on white paper; MuPDF cannot lay layers."""
+    blocks = re.findall(r"@media([^{]*)\{", CSS)
+    assert blocks and all("min-width: 0" in query for query in blocks), blocks
+    dark = CSS[CSS.index("prefers-color-scheme: dark"):]
+    assert "color:" in dark

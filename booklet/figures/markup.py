@@ -139,7 +139,7 @@ def _shared_line(items: list[tuple[Marker | Zone, str]]) -> str:
     """Point at the notes an earlier figure of the chapter already holds, by label."""
     links = ", ".join(f'<a epub:type="noteref" role="doc-noteref" href="#{target}">{_text(item.label)}</a>'
                       for item, target in items)
-    return f'<p class="key-shared">Also marked, in the key of the figure above: {links}.</p>'
+    return f'<p class="key-shared">Also marked on this figure: {links}.</p>'
 
 
 def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: str,

@@ -389,3 +389,55 @@ def test_night_colours_and_figure_layers_sit_where_calibre_and_mupdf_do_not_look
     assert blocks and all("min-width: 0" in query for query in blocks), blocks
     dark = CSS[CSS.index("prefers-color-scheme: dark"):]
     assert "color:" in dark
+
+
+# -- Metadata readers rely on (issue 17, item 4; written by the packaging code) ----------------
+
+def _opf(epub: Path):
+    with zipfile.ZipFile(epub) as archive:
+        return etree.fromstring(archive.read("EPUB/content.opf"))
+
+
+OPF = {"o": "http://www.idpf.org/2007/opf"}
+
+
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_opf_has_an_epub2_guide_cover_reference(shipped_epubs, slug):
+    """Calibre finds the cover page through <guide> (OPF 2, still allowed in EPUB 3)."""
+    opf = _opf(shipped_epubs[slug])
+    covers = opf.xpath("/o:package/o:guide/o:reference[@type='cover']/@href", namespaces=OPF)
+    spine = opf.xpath("//o:spine/o:itemref/@idref", namespaces=OPF)
+    items = {i.get("id"): i.get("href") for i in opf.xpath("//o:manifest/o:item", namespaces=OPF)}
+    assert covers == [items[spine[0]]], f"guide cover {covers}, first spine page {items[spine[0]]}"
+
+
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_opf_has_calibre_series_beside_the_collection(shipped_epubs, slug):
+    """Readers that do not understand the EPUB 3 collection (foliate-js) read calibre:series."""
+    opf, expected = _opf(shipped_epubs[slug]), _meta_expected(slug)
+    meta = lambda name: opf.xpath(f"//o:metadata/o:meta[@name='{name}']/@content", namespaces=OPF)  # noqa: E731
+    assert meta("calibre:series") == [expected["series"]]
+    assert [float(v) for v in meta("calibre:series_index")] == [float(expected["series_index"])]
+    collection = opf.xpath("//o:metadata/o:meta[@property='belongs-to-collection']/text()", namespaces=OPF)
+    assert collection == [expected["series"]]
+
+
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_calibre_pdf_has_one_cover_page(calibre, slug):
+    import pymupdf
+
+    doc = pymupdf.open(calibre[(slug, "pdf")][0])
+    area = doc[0].rect.width * doc[0].rect.height
+    covers = [n for n, page in enumerate(doc) if not page.get_text().strip()
+              and any(pymupdf.Rect(i["bbox"]).get_area() > area / 3 for i in page.get_image_info())]
+    assert covers == [0], f"cover pages: {covers}"
+
+
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_foliate_reads_the_series(foliate, slug):
+    info, _, _ = foliate[slug]
+    expected = _meta_expected(slug)
+    series = info["metadata"].get("belongsTo", {}).get("series")
+    series = series[0] if isinstance(series, list) else series
+    assert series and series.get("name") == expected["series"], info["metadata"].get("belongsTo")
+    assert series.get("position") == expected["series_index"]

@@ -77,19 +77,41 @@ def test_quiz_gives_feedback_when_an_option_is_tapped(sites, tab):
     quiz.wait_for()
     wrong = quiz.locator('li.quiz-option[data-correct="false"]').first
     right = quiz.locator('li.quiz-option[data-correct="true"]')
-    feedback, answer = quiz.locator("p.quiz-feedback"), quiz.locator("details.quiz-answer")
+    feedback, answer = quiz.locator("p.quiz-feedback"), quiz.locator("div.quiz-answer")
+    assert not answer.is_visible(), "the answer shows before any option is tapped"
 
-    wrong.locator("button").click()
+    wrong.locator(".quiz-choice").click()
     assert feedback.inner_text().startswith("Not quite")
     assert "is-wrong" in wrong.get_attribute("class").split()
-    assert answer.evaluate("d => d.open") is False
+    assert not answer.is_visible()
 
-    right.locator("button").click()
+    right.locator(".quiz-choice").click()
     assert feedback.inner_text() == "Right!"
     assert "is-right" in right.get_attribute("class").split()
     assert "is-wrong" not in wrong.get_attribute("class").split()
-    assert answer.evaluate("d => d.open") is True
-    assert quiz.locator(".quiz-key").is_visible()
+    assert answer.is_visible() and quiz.locator(".quiz-key").is_visible()
+    assert not quiz.locator("button.quiz-show").is_visible(), "'Show the answer' left after the answer shows"
+
+
+def test_quiz_answer_shows_on_request(sites, tab):
+    tab.goto(pages_with(sites, GLUTEUS, 'class="quiz"')[0])
+    quiz = tab.locator("section.quiz.is-interactive").first
+    quiz.wait_for()
+    answer = quiz.locator("div.quiz-answer")
+    assert not answer.is_visible()
+    quiz.locator("button.quiz-show").click()
+    assert answer.is_visible() and quiz.locator(".quiz-key").inner_text().startswith("Answer ")
+
+
+def test_quiz_options_work_from_the_keyboard(sites, tab):
+    tab.goto(pages_with(sites, GLUTEUS, 'class="quiz"')[0])
+    quiz = tab.locator("section.quiz.is-interactive").first
+    quiz.wait_for()
+    right = quiz.locator('li.quiz-option[data-correct="true"] .quiz-choice')
+    assert right.get_attribute("role") == "button" and right.get_attribute("tabindex") == "0"
+    right.focus()
+    tab.keyboard.press("Enter")
+    assert quiz.locator("p.quiz-feedback").inner_text() == "Right!"
 
 
 def test_quiz_answers_are_reachable_without_javascript(sites, chromium):
@@ -102,11 +124,10 @@ def test_quiz_answers_are_reachable_without_javascript(sites, chromium):
             page.goto(url)
             for quiz in page.locator("section.quiz").all():
                 assert quiz.locator("li.quiz-option").count() >= 2
-                assert quiz.locator("button").count() == 0, "quiz.js ran with JavaScript off"
-                key = quiz.locator("details.quiz-answer .quiz-key")
-                assert not key.is_visible()
-                quiz.locator("details.quiz-answer > summary").click()
-                assert key.is_visible()
+                assert quiz.locator(".quiz-choice").count() == 0, "quiz.js ran with JavaScript off"
+                assert not quiz.locator("button.quiz-show").is_visible(), "a control that does nothing"
+                key = quiz.locator("div.quiz-answer .quiz-key")
+                assert key.is_visible(), "without scripts the answer must be printed under the options"
                 assert key.inner_text().startswith("Answer ")
                 checked += 1
         assert checked, "no quiz found"

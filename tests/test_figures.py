@@ -662,14 +662,14 @@ def test_markup_structure(tmp_path):
         assert aside.get(f"{{{EPUB_NS}}}type") == "footnote"
         assert aside.get("role") == "doc-footnote"
         assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", aside.get("id"))
-    assert root.find(q("aside")).find(q("p")).itertext().__next__() == "First point."
+    assert "".join(root.find(q("aside")).find(q("p")).itertext()).startswith("First point (trigger point). ")
     svg = figure.find(f".//{{{SVG_NS}}}svg")
     assert svg.get("viewBox") == "0 0 2048 1024" and svg.get("aria-hidden") == "true"
     assert "PSIS" in [t.text for t in svg.iter(f"{{{SVG_NS}}}text")]
-    key = figure.find(q("dl"))
-    assert key.get("class") == "figure-key"
-    assert [dt.text.strip() for dt in key.findall(q("dt"))] == [
-        "First point", "Main pain", "Spread", "Labelled on the figure"]
+    # The key is the asides themselves, placed after the figure (issue 17); the labels stay inside.
+    assert [a.find(q("p")).find(q("strong")).text for a in root.findall(q("aside"))] == [
+        "First point", "Main pain", "Spread"]
+    assert figure.find(q("p")).get("class") == "key-labels"
     assert figure.find(q("figcaption")).text == "Figure 1. Test"
     assert list(figure)[-1].tag == q("figcaption")      # HTML allows it first or last only
 
@@ -694,7 +694,7 @@ def test_markup_escapes_text(tmp_path):
     assert root.find(f".//{q('img')}").get("src") == 'a".png'
     assert root.find(f".//{q('figcaption')}").text == "<script>"
     assert root.find(f".//{q('a')}").get("aria-label") == "<b>A & B</b> (trigger point)"
-    assert "".join(root.find(q("aside")).itertext()) == '<b>A & B</b>. 1 < 2 "quoted"'
+    assert "".join(root.find(q("aside")).itertext()) == '<b>A & B</b> (trigger point). 1 < 2 "quoted"'
     assert root.find(f".//{q('script')}") is None
 
 

@@ -56,7 +56,9 @@ def test_footnotes_are_epub_popups(tmp_path):
     target = ref[0].get("href")[1:]
     aside = tree.xpath(f"//h:aside[@id='{target}']", namespaces=NS)
     assert aside and aside[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
-    assert "".join(aside[0].itertext()).strip() == "1. The note."
+    assert "".join(aside[0].itertext()).strip() == "1. The note. Back to the text"
+    back = aside[0].xpath("h:p/h:a[@role='doc-backlink']", namespaces=NS)
+    assert back and back[0].get("href") == "#" + ref[0].getparent().get("id")
 
 
 def test_glossary_links_first_use_only(tmp_path):
@@ -74,8 +76,12 @@ def test_quiz_has_script_free_answer(tmp_path):
     options = quiz.xpath(".//h:li", namespaces=NS)
     assert [o.get("data-correct") for o in options] == ["false", "true"]
     assert [o.text for o in options] == ["No", "Yes"]
-    answer = "".join(quiz.xpath(".//h:details", namespaces=NS)[0].itertext())
+    # A block printed as it is, not a closed <details> a PDF or Kindle conversion keeps shut.
+    assert not quiz.xpath(".//h:details", namespaces=NS)
+    answer = "".join(quiz.xpath(".//h:div[@class='quiz-answer']", namespaces=NS)[0].itertext())
     assert "Answer B: Yes" in answer and "Because." in answer
+    show = quiz.xpath(".//h:button[@class='quiz-show']", namespaces=NS)
+    assert show and show[0].get("hidden") == "hidden", "a control must stay hidden until quiz.js runs"
     assert tree.xpath("//h:script/@src", namespaces=NS) == ["quiz.js"]
     assert any(r.href == "quiz.js" for r in rendered.resources)
 
@@ -86,7 +92,7 @@ def test_callouts_gallery_video(tmp_path):
             '!!! video "Clip"\n    ![Poster](pic.png)\n    [Watch](https://www.youtube.com/watch?v=x)\n')
     tree, _ = render(tmp_path, text)
     titles = tree.xpath("//h:div[contains(@class,'callout')]/h:p[@class='callout-title']/text()", namespaces=NS)
-    assert titles == ["Careful", "Partners in crime"]
+    assert titles == ["Careful", "Partners in crime"]  # the callout's default title
     assert tree.xpath("//h:div[@class='gallery']//h:figcaption/text()", namespaces=NS) == ["First", "Second"]
     card = tree.xpath("//h:div[@class='video-card']", namespaces=NS)[0]
     assert card.xpath("./h:a/@href", namespaces=NS) == ["https://www.youtube.com/watch?v=x"]
@@ -120,8 +126,8 @@ def test_chapter_title_is_rendered_text(tmp_path):
 def test_footnote_keeps_spaces_and_glossary_skips_notes(tmp_path):
     tree, _ = render(tmp_path, "# T\n\nText.[^n]\n\n[^n]: About the PSIS and `code` here.\n")
     aside = tree.xpath("//h:aside[@id='fn-n']", namespaces=NS)[0]
-    assert "".join(aside.itertext()).strip() == "1. About the PSIS and code here."
-    assert not aside.xpath(".//h:a", namespaces=NS)
+    assert "".join(aside.itertext()).strip() == "1. About the PSIS and code here. Back to the text"
+    assert [a.get("role") for a in aside.xpath(".//h:a", namespaces=NS)] == ["doc-backlink"]   # no glossary link
 
 
 def test_local_video_plays_and_plain_media_link_is_refused(tmp_path):
@@ -142,3 +148,54 @@ def test_line_map_points_at_markdown_lines(tmp_path):
     lines = page.xhtml.splitlines()
     mapped = {lines[x - 1].strip()[:12]: md for x, md in page.line_map}
     assert sorted(mapped.values()) == [1, 3, 5, 7, 9]
+
+
+FIGURE = """base = "pic.png"
+[[marker]]
+id = "tp1"
+label = "Medial point"
+x = 0.3
+y = 0.5
+note = "Sits by the crest."
+[[marker]]
+id = "{second}"
+label = "{label}"
+x = 0.7
+y = 0.5
+note = "{note}"
+"""
+
+
+def test_figure_notes_are_the_key_under_the_figure_and_shared_notes_are_written_once(tmp_path):
+    files = {"images/demo/pic.png": png((400, 400)),
+             "images/demo/one.toml": FIGURE.format(second="tp2", label="Lateral point",
+                                                   note="Near the front.").encode(),
+             "images/demo/two.toml": FIGURE.format(second="tp3", label="Other point",
+                                                   note="Lower down.").encode()}
+    text = '# T\n\n![First](one.toml "One")\n\nBetween.\n\n![Second](two.toml "Two")\n'
+    tree, _ = render(tmp_path, text, **files)
+    x = lambda path: tree.xpath(path, namespaces=NS)   # noqa: E731
+    # Each figure is followed by its key: the asides its tap targets open.
+    first_key = x("//h:figure[@id='fig-one']/following-sibling::*[1]")[0]
+    assert first_key.get("class") == "figure-key"
+    assert [a.get("id") for a in first_key.xpath("h:aside", namespaces=NS)] == ["fig-one-tp1", "fig-one-tp2"]
+    second_key = x("//h:figure[@id='fig-two']/following-sibling::*[1]")[0]
+    assert [a.get("id") for a in second_key.xpath("h:aside", namespaces=NS)] == ["fig-two-tp3"]
+    # The shared note is written once; the second figure's tap opens the first one's aside.
+    assert "".join(tree.itertext()).count("Sits by the crest.") == 1
+    assert x("//h:figure[@id='fig-two']//h:a[contains(@class, 'tap')]/@href") == ["#fig-one-tp1", "#fig-two-tp3"]
+    assert [a.get("href") for a in second_key.xpath("h:p[@class='key-shared']/h:a", namespaces=NS)] == ["#fig-one-tp1"]
+    # No figure note at the chapter's end, and no notes section without notes.
+    assert not x("//h:section[@class='notes']")
+
+
+def test_chapter_notes_sit_under_a_heading_with_links_back(tmp_path):
+    tree, rendered = render(tmp_path, "# T\n\nThe PSIS aches.[^n]\n\n[^n]: A note.\n")
+    notes = tree.xpath("//h:section[@class='notes']", namespaces=NS)[0]
+    assert notes.xpath("h:h2/text()", namespaces=NS) == ["Notes"]
+    for aside in notes.xpath("h:aside", namespaces=NS):
+        back = aside.xpath(".//h:a[@role='doc-backlink']/@href", namespaces=NS)
+        assert back and tree.xpath(f"//*[@id='{back[0][1:]}']", namespaces=NS), aside.get("id")
+    assert len(notes.xpath("h:aside", namespaces=NS)) == 2         # the glossary term and the footnote
+    chapter = next(p for p in rendered.pages if p.kind == "chapter")
+    assert "Notes" not in [text for _, _, text in chapter.headings]   # not a contents entry

@@ -61,16 +61,21 @@ def _ordered(fig: Figure) -> list[Marker | Zone]:
 
 
 def _kind(item: Marker | Zone, marker: str = "trigger point") -> str:
+    # The legend names what an X is ("Landmark" on an anatomy figure): so must the key.
     return marker if isinstance(item, Marker) else KIND_TEXT[item.kind]
 
 
-def _aria(item: Marker | Zone, kind: str) -> str:
-    """The tap target's name: the label, plus what it is unless the label says so."""
+def _numbered(item: Marker | Zone) -> str:
     number = getattr(item, "number", None)
-    label = item.label if number is None else f"{number}: {item.label}"
+    return item.label if number is None else f"{number}: {item.label}"
+
+
+def _aria(item: Marker | Zone, marker: str) -> str:
+    """The tap target's name: the label, plus what it is unless the label says so."""
+    kind = _kind(item, marker)
     if kind in item.label.lower():
-        return label
-    return f"{label} ({kind})"
+        return _numbered(item)
+    return f"{_numbered(item)} ({kind})"
 
 
 def _tap_point(item: Marker | Zone, aspect: float) -> tuple[float, float]:
@@ -111,10 +116,50 @@ def _svg(fig: Figure, width: int, height: int) -> str:
             f"</g></svg>")
 
 
-def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: str,
-                  caption: str | None = None, id_prefix: str = "fig") -> tuple[str, list[str]]:
-    """The XHTML of one figure, and the footnote asides its tap targets open.
+def _note_key(item: Marker | Zone, marker: str) -> tuple[str, str, str]:
+    """What makes two figures' notes the same note: label, kind and text."""
+    return (item.label, _kind(item, marker), item.note)
 
+
+def _key_aside(item: Marker | Zone, target: str, marker: str) -> str:
+    """One entry of the key: a footnote aside popup readers hide and open on tap."""
+    kind = _kind(item, marker)
+    number = getattr(item, "number", None)
+    number_span = "" if number is None else f'<span class="key-number">{number}</span> '
+    if kind in item.label.lower():
+        head = f"{number_span}<strong>{_text(_run_in(item.label))}</strong>"
+    else:
+        head = f'{number_span}<strong>{_text(item.label)}</strong> <span class="key-kind">({kind}).</span>'
+    css = "key-marker" if isinstance(item, Marker) else f"key-zone key-{item.kind}"
+    return (f'<aside epub:type="footnote" role="doc-footnote" id="{target}" class="{css}">'
+            f"<p>{head} {_text(item.note)}</p></aside>")
+
+
+def _tap(item: Marker | Zone, href: str, aspect: float, marker: str) -> str:
+    x, y = _tap_point(item, aspect)
+    css = "tap-marker" if isinstance(item, Marker) else f"tap-zone tap-{item.kind}"
+    return (f'<a class="tap {css}" epub:type="noteref" role="doc-noteref" '
+            f'href="#{href}" style="left:{_pct(x)};top:{_pct(y)}" '
+            f'aria-label="{_attr(_aria(item, marker))}"></a>')
+
+
+def _shared_line(items: list[tuple[Marker | Zone, str]]) -> str:
+    """Point at the notes an earlier figure of the chapter already holds, by label."""
+    links = ", ".join(f'<a epub:type="noteref" role="doc-noteref" href="#{target}">{_text(item.label)}</a>'
+                      for item, target in items)
+    return f'<p class="key-shared">Also marked on this figure: {links}.</p>'
+
+
+def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: str,
+                  caption: str | None = None, id_prefix: str = "fig",
+                  written: dict | None = None) -> tuple[str, list[str]]:
+    """The XHTML of one figure, and the key to place right after it.
+
+    The key is a list of footnote asides, one per marker and zone, that the tap
+    targets open: popup readers hide them and open them on tap, other readers show
+    them under the figure. ``written`` maps notes already in the chapter to their ids
+    (and is updated): a note another figure holds is linked to, not written again,
+    from a last "Also marked" line of the key.
     ``width`` and ``height`` are those of the rendered image (``RenderedImage``);
     ``id_prefix`` becomes the figure's id and prefixes every aside id
     (``{id_prefix}-{marker or zone id}``), so it must be unique in the chapter;
@@ -124,42 +169,35 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
     width, height = int(width), int(height)
     alt = alt if alt and alt.strip() else (fig.title or "")
     aspect = width / height if height else 1.0
-    items = _ordered(fig)
-
-    taps = []
-    key = []
-    asides = []
-    for item in items:
-        target = f"{id_prefix}-{item.id}"
-        x, y = _tap_point(item, aspect)
-        if isinstance(item, Marker):
-            kind_class = "tap-marker"
-            key_class = "key-marker"
+    written = {} if written is None else written
+    taps, asides, shared = [], [], []
+    marker = fig.legend.marker.lower()
+    for item in _ordered(fig):
+        target = written.get(_note_key(item, marker))
+        if target is None:
+            target = written[_note_key(item, marker)] = f"{id_prefix}-{item.id}"
+            asides.append(_key_aside(item, target, marker))
         else:
-            kind_class = f"tap-zone tap-{item.kind}"
-            key_class = f"key-zone key-{item.kind}"
-        # The legend names what an X is ("Landmark" on an anatomy figure): so must the key.
-        kind = _kind(item, fig.legend.marker.lower())
-        taps.append(f'<a class="tap {kind_class}" epub:type="noteref" role="doc-noteref" '
-                    f'href="#{target}" style="left:{_pct(x)};top:{_pct(y)}" '
-                    f'aria-label="{_attr(_aria(item, kind))}"></a>')
-        kind_span = ("" if kind in item.label.lower()
-                     else f' <span class="key-kind">({kind})</span>')
-        number = getattr(item, "number", None)
-        number_span = "" if number is None else f'<span class="key-number">{number}</span> '
-        key.append(f'<dt class="{key_class}">{number_span}{_text(item.label)}{kind_span}</dt>'
-                   f"<dd>{_text(item.note)}</dd>")
-        asides.append(f'<aside epub:type="footnote" role="doc-footnote" id="{target}">'
-                      f"<p><strong>{_text(_run_in(item.label))}</strong> {_text(item.note)}</p>"
-                      f"</aside>")
+            shared.append((item, target))
+        taps.append(_tap(item, target, aspect, marker))
+    key = []
     if fig.callouts:
         names = "; ".join(_text(c.text.replace("\n", " ")) for c in fig.callouts)
-        key.append(f'<dt class="key-labels">Labelled on the figure</dt><dd>{names}</dd>')
+        key.append(f'<p class="key-labels">Labelled on the figure: {names}.</p>')
+    if shared:
+        # In the key, not the figure: the figure stays short enough for one page in MuPDF.
+        asides.append(_shared_line(shared))
+    return _figure(fig, image_href, width, height, alt, caption, id_prefix, taps, key), asides
 
+
+def _figure(fig: Figure, image_href: str, width: int, height: int, alt: str, caption: str | None,
+            id_prefix: str, taps: list[str], key: list[str]) -> str:
+    """The figure element: image, tap targets, label layer, caption and any key lines."""
     parts = [f'<figure class="tp-figure" id="{id_prefix}">',
              # At most 88% of the screen's height, so a figure and its legend fit one page in
              # landscape too; clamping the box, not the image, keeps the overlay aligned.
-             f'<div class="tp-figure-media" style="max-width:calc(88vh * {width / height:.4f})">',
+             # The first max-width is for engines that drop calc() (MuPDF).
+             f'<div class="tp-figure-media" style="max-width:100%;max-width:calc(88vh * {width / height:.4f})">',
              f'<img src="{_attr(image_href)}" alt="{_attr(alt)}" width="{width}" height="{height}"/>']
     if taps:
         parts.append('<div class="tp-taps">' + "".join(taps) + "</div>")
@@ -167,9 +205,8 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
     if svg:
         parts.append(svg)
     parts.append("</div>")
-    if key:
-        parts.append('<dl class="figure-key">' + "".join(key) + "</dl>")
+    parts.extend(key)
     if caption is not None:
         parts.append(f"<figcaption>{_text(caption)}</figcaption>")
     parts.append("</figure>")
-    return "\n".join(parts), asides
+    return "\n".join(parts)

@@ -84,7 +84,7 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None,
         back.append(_page(env, "glossary.xhtml.j2", "glossary.xhtml", "Glossary", "glossary", base,
                           terms=sorted(booklet.glossary, key=lambda t: t.name.casefold())))
     if booklet.partners:
-        back.append(_page(env, "partners.xhtml.j2", "partners.xhtml", "Partners in crime", "partners", base,
+        back.append(_page(env, "partners.xhtml.j2", "partners.xhtml", "Partner booklets", "partners", base,
                           partners=booklet.partners))
     pages = front + pages + back
     nav = _page(env, "nav.xhtml.j2", "nav.xhtml", "Contents", "nav", base, pages=pages)

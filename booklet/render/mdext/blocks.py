@@ -75,8 +75,12 @@ class BlocksTreeprocessor(ChapterTreeprocessor):
             li.attrib.update({"class": "quiz-option", "data-correct": "true" if index in right else "false"})
             listing.append(li)
         etree.SubElement(div, "p", {"class": "quiz-feedback", "role": "status", "aria-live": "polite"})
-        answer = etree.SubElement(div, "details", {"class": "quiz-answer"})
-        etree.SubElement(answer, "summary").text = "Show the answer"
+        # A plain block, not a closed <details>: Calibre's PDF and Kindle conversions and readers
+        # without scripts must print the answer (issue 17); quiz.js hides it until asked for.
+        # quiz.js shows this button and hides the answer; hidden here for readers without scripts.
+        etree.SubElement(div, "button", {"type": "button", "class": "quiz-show", "hidden": "hidden",
+                                         "aria-controls": f"{qid}-answer"}).text = "Show the answer"
+        answer = etree.SubElement(div, "div", {"class": "quiz-answer", "id": f"{qid}-answer"})
         letter = chr(ord("A") + right[0])
         key = etree.SubElement(answer, "p", {"class": "quiz-key"})
         etree.SubElement(key, "strong").text = f"Answer {letter}:"

@@ -22,7 +22,7 @@ class ChapterContext:
     assets: AssetStore
     report: Report
     ids: IdAllocator = field(default_factory=IdAllocator)
-    asides: list[str] = field(default_factory=list)             # pre-rendered popup notes
+    figure_notes: dict = field(default_factory=dict)            # a figure note -> the id it is written under
     note_elements: list = field(default_factory=list)           # popup notes as element trees
     figures_used: set[Path] = field(default_factory=set)
     figure_count: int = 0

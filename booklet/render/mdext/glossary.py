@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as etree
 
 from booklet.render.mdext.context import ChapterExtension, ChapterTreeprocessor
+from booklet.render.mdext.footnotes import back_link
 from booklet.model import GlossaryTerm
 
 # Text inside these is never linked: headings, links, code, captions and figure keys.
@@ -43,7 +44,7 @@ class GlossaryTreeprocessor(ChapterTreeprocessor):
             if match is None:
                 continue
             link = etree.Element("a", {"class": "glossref", "epub:type": "noteref", "role": "doc-noteref",
-                                       "href": f"#{term.slug}"})
+                                       "href": f"#{term.slug}", "id": self.ctx.ids.unique(f"{term.slug}-ref")})
             link.text = match.group(0)
             link.tail = text[match.end():]
             if before is None:
@@ -63,6 +64,7 @@ class GlossaryTreeprocessor(ChapterTreeprocessor):
         para = etree.SubElement(aside, "p")
         etree.SubElement(para, "dfn").text = term.name
         etree.SubElement(para, "span").text = f": {term.definition}"
+        back_link(aside, f"{term.slug}-ref")
         return aside
 
 

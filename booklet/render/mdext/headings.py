@@ -42,7 +42,8 @@ class HeadingIds(ChapterTreeprocessor):
             # Repeated headings ("Review" in every chapter) get -2, -3 ... rather than an error.
             ident = element.get("id") or self.ctx.ids.unique(slugify(text, "section"))
             element.set("id", ident)
-            if text:          # a heading without text (an image, say) cannot be a nav entry
+            # The chapter-end "Notes" heading is the same in every chapter: not a contents entry.
+            if text and element.get("class") != "notes-title":   # nor is a heading without text
                 self.ctx.headings.append((level, ident, text))
 
 

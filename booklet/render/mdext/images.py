@@ -73,8 +73,14 @@ class ImageTreeprocessor(ChapterTreeprocessor):
         self.ctx.figure_count += 1
         prefix = self.ctx.ids.unique(f"fig-{path.stem}")
         html, asides = figure_markup(fig, image_href=resource.href, width=rendered.width, height=rendered.height,
-                                     alt=alt, caption=img.get("title"), id_prefix=prefix)
-        self.ctx.asides.extend(asides)
+                                     alt=alt, caption=img.get("title"), id_prefix=prefix,
+                                     written=self.ctx.figure_notes)
+        if asides:
+            self.ctx.ids.reserve(f"{prefix}-key")
+            # The key sits right under its figure (issue 17): popup readers hide the asides and
+            # open them on tap; other readers show them here, not at the end of the chapter.
+            html += (f'\n<div class="figure-key" id="{prefix}-key" role="group" aria-label="Key to the figure">'
+                     + "".join(asides) + "</div>")
         for child in list(p):
             p.remove(child)
         p.text = self.md.htmlStash.store(html)

@@ -17,15 +17,7 @@
   function setUp(quiz) {
     var feedback = quiz.querySelector(".quiz-feedback");
     var answer = quiz.querySelector(".quiz-answer");
-    var show = null;
-    if (answer) {
-      show = document.createElement("button");
-      show.type = "button";
-      show.className = "quiz-show";
-      show.setAttribute("aria-controls", answer.id);
-      show.textContent = "Show the answer";
-      answer.parentNode.insertBefore(show, answer);
-    }
+    var show = quiz.querySelector(".quiz-show");
     var options = quiz.querySelectorAll(".quiz-option");
     function reveal() {
       if (answer) { answer.hidden = false; }

@@ -77,9 +77,9 @@ class BlocksTreeprocessor(ChapterTreeprocessor):
         etree.SubElement(div, "p", {"class": "quiz-feedback", "role": "status", "aria-live": "polite"})
         # A plain block, not a closed <details>: Calibre's PDF and Kindle conversions and readers
         # without scripts must print the answer (issue 17); quiz.js hides it until asked for.
-        # quiz.js adds the "Show the answer" button: static markup holds no form control, which
-        # readers without scripts would show as a button that does nothing (and the raw-HTML
-        # allow-list refuses in chapters).
+        # quiz.js shows this button and hides the answer; hidden here for readers without scripts.
+        etree.SubElement(div, "button", {"type": "button", "class": "quiz-show", "hidden": "hidden",
+                                         "aria-controls": f"{qid}-answer"}).text = "Show the answer"
         answer = etree.SubElement(div, "div", {"class": "quiz-answer", "id": f"{qid}-answer"})
         letter = chr(ord("A") + right[0])
         key = etree.SubElement(answer, "p", {"class": "quiz-key"})

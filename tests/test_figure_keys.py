@@ -108,8 +108,8 @@ def test_legend_has_a_line_per_numbered_point(numbered, tmp_path):
 
 def test_key_and_tap_name_show_the_number(numbered):
     fig, im = numbered
-    html, _ = figure_markup(fig, "x.png", im.width, im.height, alt="x", id_prefix="f")
-    assert '<dt class="key-marker"><span class="key-number">1</span> Upper point' in html
+    html, asides = figure_markup(fig, "x.png", im.width, im.height, alt="x", id_prefix="f")
+    assert '<p><span class="key-number">1</span> <strong>Upper point</strong>' in "".join(asides)
     assert 'aria-label="1: Upper point (trigger point)"' in html
 
 

@@ -38,6 +38,9 @@ REFUSED = {
     '<img src="a.png" alt="" usemap="#m"/>': "attribute usemap= is not allowed on <img>",
     '<x:thing xmlns:x="urn:x">a</x:thing>': "in the namespace 'urn:x' is not allowed",
     '<marquee>a</marquee>': "<marquee> is not allowed",
+    '<button>Send</button>': '<button> is allowed only as type="button"',
+    '<button type="submit">Send</button>': '<button> is allowed only as type="button"',
+    '<button type="button" formaction="https://evil.example/">x</button>': "formaction= is not allowed",
 }
 
 ALLOWED = [
@@ -54,6 +57,8 @@ ALLOWED = [
     '<a href="https://example.com/page">an ordinary link</a><a href="mailto:a@example.com">m</a>',
     '<table><tr><th scope="col" colspan="2">h</th></tr></table>',
     '<p xml:lang="de" lang="de" dir="ltr">Tag</p>',
+    # Inert: it submits nothing, and only the booklet's own script (the quiz's) gives it work.
+    '<button type="button" hidden="hidden" aria-controls="a">Show the answer</button>',
 ]
 
 

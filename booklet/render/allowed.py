@@ -10,7 +10,7 @@ XHTML_ELEMENTS = frozenset("""
 a abbr address article aside audio b bdi bdo blockquote br caption cite code col colgroup data dd
 del details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i img ins
 kbd li main mark nav ol p picture pre q rp rt ruby s samp section small source span strong sub
-summary sup table tbody td tfoot th thead time tr track u ul var video wbr
+summary sup table tbody td tfoot th thead time tr track u ul var video wbr button
 """.split())
 
 # Attributes every XHTML element may have, besides aria-*, data-* and epub:type.
@@ -32,6 +32,9 @@ ELEMENT_ATTRIBUTES = {
     "source": {"src", "type", "media", "srcset", "sizes"},
     "track": {"src", "kind", "srclang", "label", "default"},
     "details": {"open"},
+    # Only type="button" (checked in xhtml.py): inert, it cannot submit anything, and without
+    # the booklet's own script it does nothing (the quiz's hidden "Show the answer").
+    "button": {"type"},
     "script": {"src", "type", "async", "defer"},      # only with scripts = true
 }
 
@@ -63,7 +66,7 @@ URL_ATTRIBUTES = frozenset({"href", "src", "poster", "cite", "srcset", "action",
 REFUSED_WHY = {
     "iframe": "embeds another document", "object": "embeds a plug-in or document",
     "embed": "embeds a plug-in", "form": "sends data", "input": "is a form control",
-    "button": "is a form control", "select": "is a form control", "textarea": "is a form control",
+    "button": "is a form control unless type=\"button\"", "select": "is a form control", "textarea": "is a form control",
     "meta": "can redirect or refresh the page", "link": "loads a resource", "base": "changes every link",
     "style": "belongs in the stylesheet", "frame": "embeds another document",
     "frameset": "embeds other documents", "applet": "runs a plug-in",

@@ -134,6 +134,9 @@ def _check_element(element: etree._Element, allow_scripts: bool) -> list[MarkupP
     elif name not in _ELEMENTS[namespace]:
         why = REFUSED_WHY.get(name, "is not on booklet's list of elements a chapter may contain")
         return [MarkupProblem(f"<{name}> is not allowed in a chapter: it {why}", f"<{name}", hint=_ALLOW_HINT)]
+    elif name == "button" and (element.get("type") or "").strip().lower() != "button":
+        return [MarkupProblem('<button> is allowed only as type="button": any other type submits a form',
+                              "<button", hint=_ALLOW_HINT)]
     problems = [p for attr, value in element.attrib.items()
                 for p in _check_attribute(element, name, namespace, attr, value, allow_scripts)]
     if name in SVG_ANIMATIONS and namespace == SVG_NS:

@@ -109,7 +109,7 @@ def test_legend_has_a_line_per_numbered_point(numbered, tmp_path):
 def test_key_and_tap_name_show_the_number(numbered):
     fig, im = numbered
     html, asides = figure_markup(fig, "x.png", im.width, im.height, alt="x", id_prefix="f")
-    assert '<p><span class="key-number">1</span> <strong>Upper point</strong>' in "".join(asides)
+    assert '<p><strong><span class="key-number">1</span> Upper point</strong>' in "".join(asides)
     assert 'aria-label="1: Upper point (trigger point)"' in html
 
 

@@ -98,17 +98,13 @@ def _chapter(href: str, tree) -> Chapter:
 
 def _note_text(node):
     """The text of a note paragraph without its number, label and back link."""
-    for child in node.iter():
-        if child is node:
-            yield child.text or ""
-            continue
+    yield node.text or ""
+    for child in node:
         cls = child.get("class") or ""
-        if child.tag in (f"{{{XHTML_NS}}}strong", f"{{{XHTML_NS}}}dfn") or cls in ("note-number", "key-kind"):
-            yield ""
-        elif cls == "note-back":
-            yield ""
-        else:
-            yield child.text or ""
+        skipped = (child.tag in (f"{{{XHTML_NS}}}strong", f"{{{XHTML_NS}}}dfn")
+                   or cls in ("note-number", "key-kind", "key-number", "note-back"))
+        if not skipped:          # a label's own children (a point's number) go with it
+            yield from _note_text(child)
         yield child.tail or ""
 
 

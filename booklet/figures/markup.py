@@ -127,9 +127,9 @@ def _key_aside(item: Marker | Zone, target: str, marker: str) -> str:
     number = getattr(item, "number", None)
     number_span = "" if number is None else f'<span class="key-number">{number}</span> '
     if kind in item.label.lower():
-        head = f"{number_span}<strong>{_text(_run_in(item.label))}</strong>"
+        head = f"<strong>{number_span}{_text(_run_in(item.label))}</strong>"
     else:
-        head = f'{number_span}<strong>{_text(item.label)}</strong> <span class="key-kind">({kind}).</span>'
+        head = f'<strong>{number_span}{_text(item.label)}</strong> <span class="key-kind">({kind}).</span>'
     css = "key-marker" if isinstance(item, Marker) else f"key-zone key-{item.kind}"
     return (f'<aside epub:type="footnote" role="doc-footnote" id="{target}" class="{css}">'
             f"<p>{head} {_text(item.note)}</p></aside>")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+import traceback
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,19 @@ def figure_files(source_map: dict) -> dict[str, str]:
             if str(entry.get("source", "")).endswith(".toml") and not path.endswith(".opf")}
 
 
+def _forget_memos() -> None:
+    """Drop the per-process memo of the templates' hash: the studio outlives template edits.
+
+    (Issue 14, bug 1: without this an edited template leaves the booklet "cached"; harmless
+    once the build core stops memoising it.)
+    """
+    from booklet.incremental import cache
+
+    clear = getattr(getattr(cache, "templates_hash", None), "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
 class Studio:
     """Builds, checks and state of the booklets of one root; thread-safe."""
 
@@ -80,12 +94,16 @@ class Studio:
         """Build *slugs* (default: all) without validation; keep the last good build of a failed one."""
         from booklet.pipeline import BuildOptions, build
 
+        _forget_memos()
         for slug in slugs or self.slugs:
             try:
                 [result] = build(BuildOptions(root=self.root, out=self.out, slugs=[slug], validate=False, jobs=1))
                 errors = [str(e) for e in result.errors]
             except BookletError as exc:
                 result, errors = None, [str(exc)]
+            except Exception as exc:  # noqa: BLE001 - the studio goes on; the page shows the bug
+                traceback.print_exc()
+                result, errors = None, [f"internal error: {type(exc).__name__}: {exc} (a bug in booklet)"]
             self._take(slug, result, errors)
 
     def _take(self, slug: str, result, errors: list[str]) -> None:
@@ -132,6 +150,9 @@ class Studio:
                 slug, (version, copy, result) = self.check_queue.popitem()
             try:
                 findings, problem = check_booklet(self, slug, copy, result)
+            except Exception as exc:  # noqa: BLE001 - a checker bug must not stop later checks
+                traceback.print_exc()
+                findings, problem = [], f"the check failed: {type(exc).__name__}: {exc} (a bug in booklet)"
             finally:
                 copy.unlink(missing_ok=True)
             with self.lock:

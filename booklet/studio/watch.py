@@ -19,8 +19,8 @@ def affected(root: Path, changed: list[str], slugs: list[str]) -> list[str]:
             continue       # editors' swap and backup files, the build's own temporary files
         if len(parts) >= 2 and parts[0] in ("chapters", "images") and parts[1] in slugs:
             touched.add(parts[1])
-        elif parts and parts[0] in WATCHED:
-            touched.update(slugs)     # templates, or a shared image: every booklet may use it
+        elif parts and parts[0] == "templates" or parts[-1] == "booklet.toml" or len(parts) == 2:
+            touched.update(slugs)     # templates, a partner's config, a shared file: any booklet may use it
     return [slug for slug in slugs if slug in touched]
 
 

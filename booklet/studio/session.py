@@ -17,6 +17,7 @@ import traceback
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 from booklet.errors import BookletError
@@ -105,6 +106,10 @@ class Studio:
                 traceback.print_exc()
                 result, errors = None, [f"internal error: {type(exc).__name__}: {exc} (a bug in booklet)"]
             self._take(slug, result, errors)
+
+    def show(self, slug: str, epub: Path, source_map: dict | None = None) -> None:
+        """Make a built EPUB *slug*'s current version, as a good build would (``booklet preview``)."""
+        self._take(slug, SimpleNamespace(epub=epub, source_map=source_map or {}), [])
 
     def _take(self, slug: str, result, errors: list[str]) -> None:
         booklet = self.booklets[slug]

@@ -12,8 +12,14 @@ const $ = selector => document.querySelector(selector)
 const [mode, slug, ...rest] = location.pathname.split('/').filter(Boolean).map(decodeURIComponent)
 const target = rest.join('/')
 const THEMES = { light: ['#ffffff', '#1e1e1e'], sepia: ['#f4ecd8', '#4a3b2a'], night: ['#121212', '#e6e6e6'] }
+// Settings: the last ones used, unless the URL sets them (?theme=night&orientation=landscape&scripts=0);
+// ?bare shows the reader alone, for `booklet preview`'s screenshots.
+const query = new URLSearchParams(location.search)
 const settings = Object.assign({ theme: 'light', fontSize: 100, orientation: 'portrait', scripts: true },
-    JSON.parse(localStorage.getItem('booklet-studio') || '{}'))
+    JSON.parse(localStorage.getItem('booklet-studio') || '{}'),
+    Object.fromEntries(['theme', 'orientation'].filter(k => query.has(k)).map(k => [k, query.get(k)])),
+    query.has('scripts') ? { scripts: query.get('scripts') !== '0' } : {})
+if (query.has('bare')) document.body.classList.add('bare')
 
 let state = null
 let view = null
@@ -22,7 +28,7 @@ let place = null        // the reader's place: a CFI, or a section href before t
 let opening = null      // the version being opened, while it is
 const footnotes = new FootnoteHandler()
 
-const save = () => localStorage.setItem('booklet-studio', JSON.stringify(settings))
+const save = () => query.has('bare') || localStorage.setItem('booklet-studio', JSON.stringify(settings))
 
 // The reader's own style sheet, as a reading system adds one: theme, text size, notes hidden.
 const readerCSS = () => {
@@ -96,8 +102,10 @@ const openVersion = async st => {
         console.warn('studio: place not found', where, error)
         await next.goTo(0)
     }
-    view?.remove()
+    const old = view
     view = next
+    old?.close()            // stops its observers before its pages go
+    old?.remove()
     next.classList.remove('loading')
     shown = st.version
     document.body.dataset.shown = String(shown)
@@ -142,6 +150,7 @@ footnotes.addEventListener('before-render', e => {
     note.renderer.setAttribute('margin', '0px')
     note.renderer.setAttribute('gap', '5%')
     note.renderer.setStyles?.(readerCSS())
+    $('#popup-body').querySelectorAll('foliate-view').forEach(old => old.close())
     $('#popup-body').replaceChildren(note)
 })
 footnotes.addEventListener('render', e => {
@@ -150,6 +159,7 @@ footnotes.addEventListener('render', e => {
 })
 const closePopup = () => {
     $('#popup').hidden = true
+    $('#popup-body').querySelectorAll('foliate-view').forEach(note => note.close())
     $('#popup-body').replaceChildren()
     delete $('#popup').dataset.href
 }
@@ -246,6 +256,14 @@ window.studio = {
     get shown() { return shown },
     get place() { return place },
     goTo: href => view?.goTo(href),
+    // Resolves once the pages on screen have their fonts and images.
+    ready: () => Promise.all((view?.renderer.getContents() ?? []).flatMap(({ doc }) =>
+        [doc.fonts.ready, ...[...doc.images].map(image => image.decode().catch(() => null))])),
+    // Which page of which section is on screen (foliate-js pads each section with a page either side).
+    page: () => ({ section: view.lastLocation?.section?.current, page: view.renderer.page,
+                   pages: view.renderer.pages - 2 }),
+    next: () => view.next(),
+    closePopup: () => closePopup(),
 }
 
 applySettings()

@@ -262,10 +262,12 @@ def test_a_change_without_the_studios_origin_is_refused(studio):
 
 def test_only_the_current_version_and_known_paths_are_served(studio):
     session, base = studio
-    version = session.state(SLUG)["version"]
-    assert request(base, f"/book/{SLUG}/{version}/EPUB/content.opf")[0] == 200
-    assert request(base, f"/book/{SLUG}/{version - 1}/EPUB/content.opf")[0] == 404
-    assert request(base, f"/book/{SLUG}/{version}/../../etc/passwd")[0] == 404
+    digest = session.state(SLUG)["digests"]["EPUB/content.opf"]
+    status, body = request(base, f"/book/{SLUG}/{digest}/EPUB/content.opf")
+    assert status == 200 and body == session.booklets[SLUG].entries["EPUB/content.opf"]
+    assert request(base, f"/book/{SLUG}/not-its-digest/EPUB/content.opf")[0] == 404
+    assert request(base, f"/book/{SLUG}/{digest}/EPUB/nav.xhtml")[0] == 404
+    assert request(base, f"/book/{SLUG}/{digest}/../../etc/passwd")[0] == 404
     assert request(base, "/read/no-such-booklet/")[0] == 404
     assert request(base, "/static/../session.py")[0] == 404
     assert request(base, "/static/foliate-js/LICENSE")[0] == 200
@@ -320,3 +322,25 @@ def test_studio_port_out_of_range_is_a_clear_error(tmp_path, capsys, port):
 
     assert main(["studio", "--root", str(tmp_path), "--port", port]) == 1
     assert f"--port {port} is not a TCP port" in capsys.readouterr().err
+
+
+def test_a_figure_is_rendered_again_when_its_file_or_base_changes(tmp_path):
+    import os
+    import shutil
+
+    from booklet.figures import jobs
+    from booklet.studio.memo import install
+    from conftest import REPO
+
+    folder = tmp_path / "images"
+    shutil.copytree(REPO / "images" / SLUG, folder)
+    figure = folder / "overview.toml"
+    assert install()
+    first = jobs._load_and_render(figure)
+    assert jobs._load_and_render(figure) is first                   # kept while nothing changed
+    edit(figure, "x = 0.655", "x = 0.555")
+    second = jobs._load_and_render(figure)
+    assert second is not first and second[1].data != first[1].data
+    base = second[0].base
+    os.utime(base, ns=(base.stat().st_atime_ns, base.stat().st_mtime_ns + 10**9))
+    assert jobs._load_and_render(figure) is not second

@@ -1,4 +1,4 @@
-"""The studio's web app: the page, the booklet's files for the reader pane, state and live events.
+"""The studio's web app: the page, the booklet's files for the reader pane (named by content), state and live events.
 
 Stable URLs (documented in docs/studio.md): ``/read/<slug>/<chapter file>`` opens the reader
 at that chapter, ``/figure/<slug>/<figure file>`` at that figure. The page learns of
@@ -141,11 +141,11 @@ def make_app(studio, host: str, port: int):
     async def book(request):
         slug = known(request)
         name = request.path_params["path"]
-        data = studio.entry(slug, request.path_params["version"], name) if slug else None
+        data = studio.entry(slug, request.path_params["digest"], name) if slug else None
         if data is None:
             return missing
         kind = EPUB_TYPES.get(Path(name).suffix.lower()) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=600"})
+        return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=3600, immutable"})
 
     async def stream(request):
         slug = known(request)
@@ -161,7 +161,7 @@ def make_app(studio, host: str, port: int):
     routes = [Route("/", home), Route("/favicon.ico", no_icon), Route("/read/{slug}", page), Route("/read/{slug}/{chapter:path}", page),
               Route("/figure/{slug}/{file:path}", page), Route("/static/{path:path}", static),
               Route("/api/state/{slug}", state), Route("/api/events/{slug}", stream),
-              Route("/book/{slug}/{version:int}/{path:path}", book)]
+              Route("/book/{slug}/{digest}/{path:path}", book)]
     app = Starlette(routes=routes)
     app.add_middleware(_Headers)
     return Guard(app, allowed_hosts(host, port))

@@ -10,6 +10,7 @@ old ones when they arrive. Every change is announced to the listeners (the open 
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import threading
@@ -30,6 +31,7 @@ class Booklet:
     slug: str
     version: int = 0
     entries: dict[str, bytes] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)     # name -> a hash of its bytes, for URLs
     source_map: dict = field(default_factory=dict)
     error: str | None = None
     findings: list[dict] = field(default_factory=list)
@@ -40,7 +42,7 @@ class Booklet:
     def state(self) -> dict:
         """What the page needs to know, as JSON-ready data (the files themselves are fetched)."""
         return {"slug": self.slug, "version": self.version, "error": self.error,
-                "entries": {name: len(data) for name, data in self.entries.items()},
+                "entries": {name: len(data) for name, data in self.entries.items()}, "digests": self.digests,
                 "chapters": chapter_pages(self.source_map), "figures": figure_files(self.source_map),
                 "findings": self.findings, "findingsVersion": self.findings_version,
                 "checking": self.checking, "checkProblem": self.check_problem}
@@ -86,6 +88,9 @@ class Studio:
         self.check_wanted = threading.Condition()
         self.check_queue: dict[str, tuple] = {}
         self.closed = False
+        from booklet.studio.memo import install
+
+        install()
         if validate:
             threading.Thread(target=self._check_loop, daemon=True, name="booklet-check").start()
 
@@ -123,6 +128,7 @@ class Studio:
         with self.lock:
             booklet.version += 1
             booklet.entries, booklet.source_map, booklet.error = entries, dict(result.source_map), None
+            booklet.digests = {name: hashlib.sha256(data).hexdigest()[:20] for name, data in entries.items()}
             version = booklet.version
         self.announce(slug)
         if self.validate:
@@ -174,11 +180,15 @@ class Studio:
         with self.lock:
             return self.booklets[slug].state()
 
-    def entry(self, slug: str, version: int, name: str) -> bytes | None:
-        """The bytes of file *name* of version *version* of *slug*, if that is still the current one."""
+    def entry(self, slug: str, digest: str, name: str) -> bytes | None:
+        """The bytes of file *name* of *slug*'s current version, if *digest* is still theirs.
+
+        Named by content, a file a rebuild left unchanged (an image, a font) keeps its URL,
+        and the browser its copy.
+        """
         with self.lock:
             booklet = self.booklets.get(slug)
-            if booklet is None or booklet.version != version:
+            if booklet is None or booklet.digests.get(name) != digest:
                 return None
             return booklet.entries.get(name)
 

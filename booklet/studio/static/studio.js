@@ -3,7 +3,7 @@
 // The server pushes the booklet's state (version, build error, findings) as server-sent
 // events; a new version is opened in a fresh foliate-js view at the place the reader was
 // (the last CFI), which replaces the old view only once it is laid out, so the page
-// never flashes blank. The booklet's files come from /book/<slug>/<version>/<path>.
+// never flashes blank. The booklet's files come from /book/<slug>/<content hash>/<path>.
 import './foliate-js/view.js'
 import { EPUB } from './foliate-js/epub.js'
 import { FootnoteHandler } from './foliate-js/footnotes.js'
@@ -40,13 +40,14 @@ const readerCSS = () => {
     aside[epub|type~="note"] { display: none; }`
 }
 
-const entryURL = (version, name) =>
-    `/book/${encodeURIComponent(slug)}/${version}/` + name.split('/').map(encodeURIComponent).join('/')
+// Files are named by their content: those a rebuild leaves alone come from the browser's cache.
+const entryURL = (st, name) =>
+    `/book/${encodeURIComponent(slug)}/${st.digests[name]}/` + name.split('/').map(encodeURIComponent).join('/')
 
 const makeBook = st => {
     const has = name => Object.hasOwn(st.entries, name)
     const get = async name => {
-        const response = await fetch(entryURL(st.version, name))
+        const response = await fetch(entryURL(st, name))
         if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`)
         return response
     }

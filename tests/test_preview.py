@@ -88,7 +88,7 @@ def test_the_popup_shot_shows_the_note_over_the_page(previewed):
     result, _ = previewed
     popup = next(s for s in result.shots if s.label == "figure popup open")
     with Image.open(popup.path) as image:
-        box = image.convert("RGB").crop((122, 800, 698, 1150))
+        box = image.convert("RGB").crop((122, 920, 698, 1150))
     # the popup's white box with dark text: mostly white, some dark pixels
     colours = box.getcolors(1 << 20)
     dark = sum(n for n, (r, g, b) in colours if r + g + b < 200)
@@ -96,4 +96,4 @@ def test_the_popup_shot_shows_the_note_over_the_page(previewed):
     assert white > 0.6 * box.width * box.height and dark > 500
     page = next(s for s in result.shots if s.page == popup.page and s.label.startswith("page"))
     with Image.open(page.path) as image:
-        assert ImageChops.difference(image.convert("RGB").crop((122, 800, 698, 1150)), box).getbbox()
+        assert ImageChops.difference(image.convert("RGB").crop((122, 920, 698, 1150)), box).getbbox()

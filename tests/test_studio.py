@@ -222,11 +222,11 @@ def test_the_quiz_answers_as_in_a_scripted_reader(page):
     assert quiz.locator("p.quiz-feedback").inner_text() == "Right!"
 
 
-def test_the_figure_url_opens_the_page_with_that_figure(chromium, studio):
+def test_the_reader_url_of_a_figure_file_opens_the_page_with_that_figure(chromium, studio):
     context = chromium.new_context(viewport={"width": 1400, "height": 1300})
     try:
         tab = context.new_page()
-        tab.goto(f"{studio[1]}/figure/{SLUG}/tp-middle.toml")
+        tab.goto(f"{studio[1]}/read/{SLUG}/tp-middle.toml")
         until(tab, "Number(document.body.dataset.shown) > 0")
         frame = reader_frame(tab, "img[src]")
         assert until(tab, "window.studio.view.lastLocation.section.current") == chapter_index(tab, CHAPTER)
@@ -344,3 +344,112 @@ def test_a_figure_is_rendered_again_when_its_file_or_base_changes(tmp_path):
     base = second[0].base
     os.utime(base, ns=(base.stat().st_atime_ns, base.stat().st_mtime_ns + 10**9))
     assert jobs._load_and_render(figure) is not second
+
+
+# --- the figure editor -------------------------------------------------------------------------
+
+FIGURE = "overview.toml"
+
+
+def figure_file(root: Path) -> Path:
+    return root / "images" / SLUG / FIGURE
+
+
+@pytest.fixture
+def editor(chromium, studio, root):
+    """The figure editor on overview.toml, with a comment added on the line it will change."""
+    path = figure_file(root)
+    original = path.read_text(encoding="utf-8")
+    version = studio[0].state(SLUG)["version"]
+    edit(path, "x = 0.755\n", "x = 0.755   # under the apex of the crest\n")
+    deadline = time.monotonic() + 30
+    while studio[0].state(SLUG)["version"] == version:      # rebuilt before the page opens
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    context = chromium.new_context(viewport={"width": 1360, "height": 1200})
+    tab = context.new_page()
+    tab.goto(f"{studio[1]}/figure/{SLUG}/{FIGURE}")
+    until(tab, "Number(document.body.dataset.loaded || 0) > 0")
+    yield tab, path
+    context.close()
+    path.write_text(original, encoding="utf-8")
+
+
+def wait_for_change(path: Path, before: str) -> str:
+    deadline = time.monotonic() + 10
+    while (text := path.read_text(encoding="utf-8")) == before:
+        assert time.monotonic() < deadline, "the figure file was never written"
+        time.sleep(0.05)
+    return text
+
+
+def test_dragging_a_marker_changes_only_its_x_and_y(editor):
+    tab, path = editor
+    before = path.read_text(encoding="utf-8")
+    box = tab.locator("circle[data-marker='1']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    tab.mouse.move(x, y)
+    tab.mouse.down()
+    tab.mouse.move(x + 20, y + 15, steps=4)
+    tab.mouse.move(x + 41, y + 30, steps=4)
+    tab.mouse.up()
+    after = wait_for_change(path, before)
+    old, new = before.splitlines(), after.splitlines()
+    assert len(old) == len(new)
+    changed = [(a, b) for a, b in zip(old, new) if a != b]
+    assert [a for a, _ in changed] == ["x = 0.755   # under the apex of the crest", "y = 0.225"]
+    (_, x_line), (_, y_line) = changed
+    assert re.fullmatch(r"x = 0\.\d{1,3}   # under the apex of the crest", x_line), x_line
+    assert re.fullmatch(r"y = 0\.\d{1,3}", y_line), y_line
+    width = tab.evaluate("document.querySelector('#overlay').clientWidth")
+    assert float(x_line.split()[2]) == pytest.approx(0.755 + 41 / width, abs=0.004)
+    assert new[0].startswith("# All three gluteus medius trigger points")       # the file's own comment
+
+
+def test_an_invalid_edit_is_refused_with_its_reason(editor):
+    tab, path = editor
+    before = path.read_text(encoding="utf-8")
+    tab.locator("circle[data-marker='0']").click()
+    tab.fill("#form input[name=id]", "1-starts-with-a-digit")
+    tab.click("#save")
+    refused = tab.locator("#refused")
+    refused.wait_for(state="visible", timeout=WAIT)
+    assert "1-starts-with-a-digit" in refused.inner_text() and FIGURE in refused.inner_text()
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_a_click_adds_a_marker_and_undo_takes_it_away(editor):
+    tab, path = editor
+    before = path.read_text(encoding="utf-8")
+    tab.check("#adding")
+    box = tab.locator("#overlay").bounding_box()
+    tab.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.8)
+    after = wait_for_change(path, before)
+    import difflib
+
+    diff = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
+    added = "\n".join(line[2:] for line in diff if line.startswith("+ "))
+    assert all(line.startswith("+ ") for line in diff), diff             # nothing else touched
+    assert re.fullmatch(r'\[\[marker\]\]\nid = "tp-new-1"\nlabel = "New trigger point 1"\nx = 0\.2\d*\ny = 0\.8\d*\n?',
+                        added.strip() + "\n"), added
+    tab.click("#undo")
+    assert wait_for_change(path, after) == before
+
+
+def test_figure_changes_keep_the_rest_of_the_file(tmp_path):
+    from booklet.studio.figedit import EditRefused, apply
+
+    text = ('# a figure\nbase = "b.png"\n\n[[marker]]\nid = "a"  # first\nlabel = "A"\nx = 0.5\ny = 0.5\n\n'
+            '[[zone]]\nid = "z"\npoints = [[0.1, 0.1], [0.2, 0.1],\n          [0.2, 0.2]]   # a triangle\n')
+    moved = apply(text, {"op": "move-marker", "index": 0, "x": 0.123456, "y": 1 / 3})
+    assert moved == text.replace("x = 0.5\ny = 0.5", "x = 0.123\ny = 0.333")
+    added = apply(text, {"op": "add-point", "zone": 0, "after": 0, "x": 0.15, "y": 0.05})
+    assert "[[0.1, 0.1], [0.15, 0.05], [0.2, 0.1]," in added and "# a triangle" in added
+    removed = apply(text, {"op": "remove-point", "zone": 0, "point": 1})
+    assert "[0.2, 0.1]" not in removed and "# a triangle" in removed
+    labelled = apply(text, {"op": "set", "table": "marker", "index": 0, "field": "id", "value": "b"})
+    assert 'id = "b"  # first' in labelled
+    for bad in ({"op": "move-marker", "index": 3, "x": 0.1, "y": 0.1}, {"op": "move-marker", "index": 0, "x": "a"},
+                {"op": "set", "table": "marker", "index": 0, "field": "base", "value": "x"}, {"op": "explode"}):
+        with pytest.raises(EditRefused):
+            apply(text, bad)

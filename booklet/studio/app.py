@@ -1,7 +1,8 @@
 """The studio's web app: the page, the booklet's files for the reader pane (named by content), state and live events.
 
 Stable URLs (documented in docs/studio.md): ``/read/<slug>/<chapter file>`` opens the reader
-at that chapter, ``/figure/<slug>/<figure file>`` at that figure. The page learns of
+at that chapter (``/read/<slug>/<figure file>`` at that figure), ``/figure/<slug>/<figure file>``
+the figure editor (:mod:`booklet.studio.figroutes`). The page learns of
 rebuilds and findings through server-sent events on ``/api/events``; it is never polled.
 
 The studio listens on 127.0.0.1 unless told otherwise, and it refuses a request whose
@@ -16,6 +17,7 @@ import mimetypes
 from pathlib import Path
 
 from booklet.publish.web import inside
+from booklet.studio.figroutes import figure_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -121,11 +123,12 @@ def make_app(studio, host: str, port: int):
     async def home(request):
         return RedirectResponse(f"/read/{studio.slugs[0]}/", status_code=302)
 
-    async def page(request):
-        if known(request) is None:
-            return missing
-        return FileResponse(STATIC / "studio.html", media_type="text/html; charset=utf-8",
+    def html(name: str):
+        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8",
                             headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
+
+    async def page(request):
+        return html("studio.html") if known(request) else missing
 
     async def static(request):
         path = inside(STATIC, request.path_params["path"])
@@ -159,7 +162,7 @@ def make_app(studio, host: str, port: int):
         return Response(status_code=204)
 
     routes = [Route("/", home), Route("/favicon.ico", no_icon), Route("/read/{slug}", page), Route("/read/{slug}/{chapter:path}", page),
-              Route("/figure/{slug}/{file:path}", page), Route("/static/{path:path}", static),
+              *figure_routes(studio, html), Route("/static/{path:path}", static),
               Route("/api/state/{slug}", state), Route("/api/events/{slug}", stream),
               Route("/book/{slug}/{digest}/{path:path}", book)]
     app = Starlette(routes=routes)

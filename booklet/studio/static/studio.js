@@ -9,7 +9,7 @@ import { EPUB } from './foliate-js/epub.js'
 import { FootnoteHandler } from './foliate-js/footnotes.js'
 
 const $ = selector => document.querySelector(selector)
-const [mode, slug, ...rest] = location.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+const [, slug, ...rest] = location.pathname.split('/').filter(Boolean).map(decodeURIComponent)
 const target = rest.join('/')
 const THEMES = { light: ['#ffffff', '#1e1e1e'], sepia: ['#f4ecd8', '#4a3b2a'], night: ['#121212', '#e6e6e6'] }
 // Settings: the last ones used, unless the URL sets them (?theme=night&orientation=landscape&scripts=0);
@@ -70,8 +70,8 @@ const styleView = v => {
 // Where a freshly opened booklet starts: the last place, else the chapter or figure of the URL.
 const startAt = async book => {
     if (place) return place
-    if (mode === 'read' && target && state.chapters[target]) return state.chapters[target]
-    if (mode === 'figure' && state.figures[target]) return await findFigure(book, state.figures[target])
+    if (target && state.chapters[target]) return state.chapters[target]
+    if (target && state.figures[target]) return await findFigure(book, state.figures[target])
     return book.sections.findIndex(s => s.linear !== 'no')
 }
 

@@ -404,6 +404,38 @@ def test_dragging_a_marker_changes_only_its_x_and_y(editor):
     width = tab.evaluate("document.querySelector('#overlay').clientWidth")
     assert float(x_line.split()[2]) == pytest.approx(0.755 + 41 / width, abs=0.004)
     assert new[0].startswith("# All three gluteus medius trigger points")       # the file's own comment
+    moved_to = (float(x_line.split()[2]), float(y_line.split()[2]))
+    picture = rendered_picture(tab, after)
+    there, before_there = dark_share(picture, moved_to), dark_share(picture, (0.755, 0.225))
+    assert there > 0.1 and there > 2 * before_there, (there, before_there)     # the X went with it
+
+
+def rendered_picture(tab, text: str):
+    """The editor's picture of the figure once it is drawn from *text* (the build's rendering)."""
+    import io
+
+    from PIL import Image
+
+    deadline = time.monotonic() + WAIT / 1000
+    while True:
+        url = tab.evaluate("document.querySelector('#picture').src")
+        data = tab.evaluate("u => fetch(u).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b)))", url)
+        if "t=" in url and figure_file_matches(tab, text):
+            return Image.open(io.BytesIO(bytes(data))).convert("L")
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def figure_file_matches(tab, text: str) -> bool:
+    data = tab.evaluate(f"fetch('/api/figure/{SLUG}/{FIGURE}').then(r => r.json())")
+    return all(f"x = {m['x']}" in text for m in data["markers"])
+
+
+def dark_share(picture, at: tuple[float, float], half: int = 14) -> float:
+    """The share of near-black pixels in a small square of *picture* around the fraction *at*."""
+    x, y = round(at[0] * picture.width), round(at[1] * picture.height)
+    box = picture.crop((x - half, y - half, x + half, y + half))
+    return sum(box.histogram()[:60]) / (4 * half * half)
 
 
 def test_an_invalid_edit_is_refused_with_its_reason(editor):

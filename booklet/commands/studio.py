@@ -56,8 +56,9 @@ def run(args) -> int:
 
 def _serve(studio, sock, args, make_app, WebServer, start_watching) -> int:
     port = sock.getsockname()[1]
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{shown}:{port}/read/{studio.slugs[0]}/"
+    from booklet.publish.serve import server_urls
+
+    url = server_urls(args.host, port)[0] + f"read/{studio.slugs[0]}/"
     print(f"building {', '.join(studio.slugs)}…", file=sys.stderr, flush=True)
     studio.rebuild()
     stop = start_watching(studio)

@@ -105,66 +105,90 @@ def _event(state: dict) -> str:
     return f"event: state\ndata: {json.dumps(state)}\n\n"
 
 
-def make_app(studio, host: str, port: int):
-    """The studio's ASGI app for *studio* (a :class:`booklet.studio.session.Studio`)."""
-    from starlette.applications import Starlette
-    from starlette.responses import (FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response,
-                                     StreamingResponse)
-    from starlette.routing import Route
+def missing():
+    from starlette.responses import PlainTextResponse
 
-    events = Events()
-    studio.listeners.append(events.publish)
-    missing = PlainTextResponse("not found\n", status_code=404)
+    return PlainTextResponse("not found\n", status_code=404)
 
-    def known(request) -> str | None:
+
+def html(name: str):
+    """A page of the studio, with its Content Security Policy."""
+    from starlette.responses import FileResponse
+
+    return FileResponse(STATIC / name, media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
+
+
+class Pages:
+    """The reader's handlers: its page, its static files, the booklet's files, state and events."""
+
+    def __init__(self, studio):
+        self.studio, self.events = studio, Events()
+        studio.listeners.append(self.events.publish)
+
+    def known(self, request) -> str | None:
         slug = request.path_params["slug"]
-        return slug if slug in studio.booklets else None
+        return slug if slug in self.studio.booklets else None
 
-    async def home(request):
-        return RedirectResponse(f"/read/{studio.slugs[0]}/", status_code=302)
+    async def home(self, request):
+        from starlette.responses import RedirectResponse
 
-    def html(name: str):
-        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8",
-                            headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
+        return RedirectResponse(f"/read/{self.studio.slugs[0]}/", status_code=302)
 
-    async def page(request):
-        return html("studio.html") if known(request) else missing
+    async def page(self, request):
+        return html("studio.html") if self.known(request) else missing()
 
-    async def static(request):
+    async def static(self, request):
+        from starlette.responses import FileResponse
+
         path = inside(STATIC, request.path_params["path"])
         if path is None:
-            return missing
+            return missing()
         kind = "text/javascript" if path.suffix == ".js" else mimetypes.guess_type(path.name)[0]
         return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
 
-    async def state(request):
-        slug = known(request)
-        return JSONResponse(studio.state(slug)) if slug else missing
+    async def state(self, request):
+        from starlette.responses import JSONResponse
 
-    async def book(request):
-        slug = known(request)
-        name = request.path_params["path"]
-        data = studio.entry(slug, request.path_params["digest"], name) if slug else None
+        slug = self.known(request)
+        return JSONResponse(self.studio.state(slug)) if slug else missing()
+
+    async def book(self, request):
+        from starlette.responses import Response
+
+        slug, name = self.known(request), request.path_params["path"]
+        data = self.studio.entry(slug, request.path_params["digest"], name) if slug else None
         if data is None:
-            return missing
+            return missing()
         kind = EPUB_TYPES.get(Path(name).suffix.lower()) or mimetypes.guess_type(name)[0] or "application/octet-stream"
         return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=3600, immutable"})
 
-    async def stream(request):
-        slug = known(request)
+    async def stream(self, request):
+        from starlette.responses import StreamingResponse
+
+        slug = self.known(request)
         if slug is None:
-            return missing
-        events.loop = asyncio.get_running_loop()
-        return StreamingResponse(events.stream(studio, slug), media_type="text/event-stream",
+            return missing()
+        self.events.loop = asyncio.get_running_loop()
+        return StreamingResponse(self.events.stream(self.studio, slug), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
-    async def no_icon(request):
+    async def no_icon(self, request):
+        from starlette.responses import Response
+
         return Response(status_code=204)
 
-    routes = [Route("/", home), Route("/favicon.ico", no_icon), Route("/read/{slug}", page), Route("/read/{slug}/{chapter:path}", page),
-              *figure_routes(studio, html), Route("/static/{path:path}", static),
-              Route("/api/state/{slug}", state), Route("/api/events/{slug}", stream),
-              Route("/book/{slug}/{digest}/{path:path}", book)]
+
+def make_app(studio, host: str, port: int):
+    """The studio's ASGI app for *studio* (a :class:`booklet.studio.session.Studio`)."""
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    pages = Pages(studio)
+    routes = [Route("/", pages.home), Route("/favicon.ico", pages.no_icon), Route("/read/{slug}", pages.page),
+              Route("/read/{slug}/{chapter:path}", pages.page), *figure_routes(studio, html),
+              Route("/static/{path:path}", pages.static), Route("/api/state/{slug}", pages.state),
+              Route("/api/events/{slug}", pages.stream), Route("/book/{slug}/{digest}/{path:path}", pages.book)]
     app = Starlette(routes=routes)
     app.add_middleware(_Headers)
     return Guard(app, allowed_hosts(host, port))

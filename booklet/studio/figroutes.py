@@ -43,70 +43,89 @@ def rendered(path: Path) -> tuple[bytes, int, int]:
     return image.data, image.width, image.height
 
 
-def figure_routes(studio, page) -> list:
-    """The routes of the figure editor for *studio*; *page* answers with a static HTML page."""
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
-    from starlette.routing import Route
+class FigureEditor:
+    """The editor's handlers for one studio; changes to one file at a time."""
 
-    from booklet.errors import BookletError
-    from booklet.studio import figedit
+    def __init__(self, studio, page):
+        self.studio, self.page = studio, page
+        self.histories: dict[Path, list[str]] = {}
+        self.lock = threading.Lock()
 
-    histories: dict[Path, list[str]] = {}
-    lock = threading.Lock()
-    missing = PlainTextResponse("not found\n", status_code=404)
-
-    def located(request) -> Path | None:
+    def located(self, request) -> Path | None:
         slug = request.path_params["slug"]
-        if slug not in studio.booklets:
+        if slug not in self.studio.booklets:
             return None
-        return find_figure(studio.root, slug, request.path_params["file"])
+        return find_figure(self.studio.root, slug, request.path_params["file"])
 
-    async def editor(request):
-        return page("figure.html") if located(request) else missing
+    async def editor(self, request):
+        return self.page("figure.html") if self.located(request) else _missing()
 
-    async def data(request):
-        path = located(request)
+    async def data(self, request):
+        from starlette.responses import JSONResponse
+
+        from booklet.studio import figedit
+
+        path = self.located(request)
         if path is None:
-            return missing
+            return _missing()
         try:
             found = figedit.figure_data(path)
         except (OSError, ValueError) as exc:
             return JSONResponse({"error": f"{path.name}: {exc}"}, status_code=422)
-        stamp = path.stat().st_mtime_ns
         slug, name = request.path_params["slug"], request.path_params["file"]
-        return JSONResponse({**found, "name": name, "image": f"/api/figure-image/{slug}/{name}?t={stamp}",
-                             "reader": f"/read/{slug}/{name}"})
+        return JSONResponse({**found, "name": name, "reader": f"/read/{slug}/{name}",
+                             "image": f"/api/figure-image/{slug}/{name}?t={path.stat().st_mtime_ns}"})
 
-    async def picture(request):
-        path = located(request)
+    async def picture(self, request):
+        from starlette.responses import PlainTextResponse, Response
+
+        from booklet.errors import BookletError
+
+        path = self.located(request)
         if path is None:
-            return missing
+            return _missing()
         try:
             png, _, _ = rendered(path)
         except BookletError as exc:
             return PlainTextResponse(f"{exc}\n", status_code=422)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
 
-    async def change(request):
-        path = located(request)
-        body = await request.body()
+    async def change(self, request):
+        from starlette.responses import JSONResponse
+
+        from booklet.errors import BookletError
+        from booklet.studio import figedit
+
+        path, body = self.located(request), await request.body()
         if path is None:
-            return missing
+            return _missing()
         if len(body) > MAX_CHANGE_BYTES:
             return JSONResponse({"error": "change too large"}, status_code=413)
         try:
             wanted = json.loads(body)
             if not isinstance(wanted, dict):
                 raise ValueError("not an object")
-            with lock:
-                figedit.save(path, wanted, histories.setdefault(path, []))
+            with self.lock:
+                figedit.save(path, wanted, self.histories.setdefault(path, []))
         except ValueError as exc:
             return JSONResponse({"error": f"not a change: {exc}"}, status_code=400)
         except BookletError as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         return JSONResponse({"ok": True})
 
-    return [Route("/figure/{slug}/{file:path}", editor),
-            Route("/api/figure/{slug}/{file:path}", data),
-            Route("/api/figure/{slug}/{file:path}", change, methods=["POST"]),
-            Route("/api/figure-image/{slug}/{file:path}", picture)]
+
+def _missing():
+    from starlette.responses import PlainTextResponse
+
+    return PlainTextResponse("not found\n", status_code=404)
+
+
+def figure_routes(studio, page) -> list:
+    """The routes of the figure editor for *studio*; *page* answers with a static HTML page."""
+    from starlette.routing import Route
+
+    editor = FigureEditor(studio, page)
+    return [Route("/figure/{slug}/{file:path}", editor.editor),
+            Route("/api/figure/{slug}/{file:path}", editor.data),
+            Route("/api/figure/{slug}/{file:path}", editor.change, methods=["POST"]),
+            Route("/api/figure-image/{slug}/{file:path}", editor.picture)]

@@ -363,3 +363,15 @@ def screenshot_path(slugs, scheme: str, tmp_path: Path) -> Path:
         (REPO / "docs" / "img").mkdir(parents=True, exist_ok=True)
         return REPO / "docs" / "img" / "catalog.png"
     return tmp_path / f"catalog-{scheme}.png"
+
+
+def test_each_request_is_logged_with_the_status_sent(tmp_path, capfd):
+    (tmp_path / "a.epub").write_bytes(b"0123456789")
+    server = make_server(tmp_path, "127.0.0.1", 0).start()
+    try:
+        assert get(server.port, "/a.epub", {"Range": "bytes=2-4"})[2] == b"234"
+        assert get(server.port, "/gone.epub")[0] == 404
+    finally:
+        stop(server)
+    err = capfd.readouterr().err
+    assert "127.0.0.1 GET /a.epub 206" in err and "127.0.0.1 GET /gone.epub 404" in err

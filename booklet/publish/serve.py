@@ -49,15 +49,32 @@ def make_app(folder: Path, log: bool = True):
     async def serve_file(request):
         path = find(folder, request.url.path)
         if path is None:
-            response = PlainTextResponse("not found\n", status_code=404)
-        else:
-            response = FileResponse(path, media_type=media_type(path), headers={"Cache-Control": "no-cache"})
-        if log:
-            client = request.client.host if request.client else "-"
-            print(f"{client} {request.method} {request.url.path} {response.status_code}", file=sys.stderr)
-        return response
+            return PlainTextResponse("not found\n", status_code=404)
+        return FileResponse(path, media_type=media_type(path), headers={"Cache-Control": "no-cache"})
 
-    return Starlette(routes=[Route("/{path:path}", serve_file, methods=["GET", "HEAD"])])
+    app = Starlette(routes=[Route("/{path:path}", serve_file, methods=["GET", "HEAD"])])
+    return _Log(app) if log else app
+
+
+class _Log:
+    """Print one line per answered request, with the status actually sent (206 for a range)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = []
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        client = scope["client"][0] if scope.get("client") else "-"
+        print(f"{client} {scope['method']} {scope['path']} {status[0] if status else '-'}", file=sys.stderr)
 
 
 def make_server(out: Path, host: str = "0.0.0.0", port: int = 8000, log: bool = True) -> WebServer:

@@ -6,6 +6,7 @@ for the module. A missing Chromium fails these tests: it is not a reason to skip
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import time
 from pathlib import Path
@@ -485,3 +486,25 @@ def test_figure_changes_keep_the_rest_of_the_file(tmp_path):
                 {"op": "set", "table": "marker", "index": 0, "field": "base", "value": "x"}, {"op": "explode"}):
         with pytest.raises(EditRefused):
             apply(text, bad)
+
+
+def test_four_clicks_draw_a_new_zone(editor):
+    tab, path = editor
+    before = path.read_text(encoding="utf-8")
+    tab.check("#zoning")
+    box = tab.locator("#overlay").bounding_box()
+    for fx, fy in ((0.1, 0.7), (0.3, 0.7), (0.3, 0.85), (0.1, 0.85)):
+        tab.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    tab.click("#finish-zone")
+    after = wait_for_change(path, before)
+    assert after.startswith(before.rstrip("\n"))
+    added = after[len(before.rstrip("\n")):]
+    match = re.fullmatch(r'\s*\[\[zone\]\]\nid = "zone-new-1"\npoints = (\[.*\])\n', added)
+    assert match, added
+    points = json.loads(match.group(1))
+    flat = [v for point in points for v in point]
+    assert flat == pytest.approx([0.1, 0.7, 0.3, 0.7, 0.3, 0.85, 0.1, 0.85], abs=0.003)
+    assert all(len(str(v).split(".")[-1]) <= 3 for point in points for v in point)
+    from booklet.figures.load import load_figure
+
+    assert [z.id for z in load_figure(path).zones][-1] == "zone-new-1"

@@ -141,6 +141,30 @@ def _add_marker(doc, change: dict) -> None:
     doc["marker"].append(marker)
 
 
+def _add_zone(doc, change: dict) -> None:
+    import tomlkit
+
+    points = change.get("points")
+    if not isinstance(points, list) or len(points) < 3:
+        raise EditRefused("a zone needs at least 3 points")
+    taken = {str(t.get("id")) for name in ("marker", "zone") for t in doc.get(name, [])}
+    number = next(n for n in range(1, len(taken) + 2) if f"zone-new-{n}" not in taken)
+    zone = tomlkit.table()
+    zone["id"] = f"zone-new-{number}"
+    for field in ("kind", "for"):
+        if change.get(field):
+            zone[field] = str(change[field])
+    zone["points"] = [_point({"x": p[0], "y": p[1]}) if isinstance(p, list) and len(p) == 2 else _bad_point(p)
+                      for p in points]
+    if "zone" not in doc:
+        doc["zone"] = tomlkit.aot()
+    doc["zone"].append(zone)
+
+
+def _bad_point(point) -> list:
+    raise EditRefused(f"{point!r} is not a point [x, y]")
+
+
 def _set_text(doc, change: dict) -> None:
     name, field, value = change.get("table"), change.get("field"), change.get("value")
     if field not in TEXT_FIELDS.get(name, ()):
@@ -157,6 +181,7 @@ def _set_text(doc, change: dict) -> None:
 
 OPS = {"move-marker": _move_marker, "move-point": _move_point, "add-point": _add_point,
        "remove-point": _remove_point, "move-callout": _move_callout, "add-marker": _add_marker,
+       "add-zone": _add_zone,
        "set": _set_text}
 
 

@@ -14,6 +14,7 @@ let figure = null
 let selected = null              // {table, index, point?}
 let dragging = false             // a redraw now would pull the handle from under the pointer
 let stale = false                // the file changed during a drag: load it when the drag ends
+let drawing = []                 // the corners of a zone being drawn, as fractions
 let size = { width: 820, height: 820 }
 
 const element = (tag, attributes = {}, parent = null) => {
@@ -82,6 +83,12 @@ const draw = () => {
     figure.zones.forEach((zone, index) => drawZone(overlay, zone, index))
     figure.callouts.forEach((callout, index) => drawCallout(overlay, callout, index))
     figure.markers.forEach((marker, index) => drawMarker(overlay, marker, index))
+    if (drawing.length) {
+        element('polyline', { points: drawing.map(px).map(p => p.join(',')).join(' '), class: 'zone drawing' }, overlay)
+        drawing.map(px).forEach(([x, y]) => element('rect', { x: x - 5, y: y - 5, width: 10, height: 10,
+                                                              class: 'vertex' }, overlay))
+    }
+    $('#finish-zone').disabled = drawing.length < 3
 }
 
 const drawGrid = overlay => {
@@ -208,11 +215,27 @@ $('#remove-point').addEventListener('click', () =>
 // --- the bar ------------------------------------------------------------------------------
 
 $('#overlay').addEventListener('click', event => {
+    if ($('#zoning').checked) {
+        drawing.push(fraction(event))
+        return draw()
+    }
     if (!$('#adding').checked || event.target !== $('#overlay')) return
     const [x, y] = fraction(event)
     send({ op: 'add-marker', x, y })
 })
-$('#adding').addEventListener('change', e => $('#stage').classList.toggle('adding', e.target.checked))
+const mode = () => {
+    $('#stage').classList.toggle('adding', $('#adding').checked || $('#zoning').checked)
+    if (!$('#zoning').checked) drawing = []
+    if (figure) draw()
+}
+$('#adding').addEventListener('change', () => { $('#zoning').checked = false; mode() })
+$('#zoning').addEventListener('change', () => { $('#adding').checked = false; mode() })
+$('#finish-zone').addEventListener('click', async () => {
+    const points = drawing
+    drawing = []
+    if (!await send({ op: 'add-zone', points })) drawing = points
+    draw()
+})
 $('#grid').addEventListener('change', () => draw())
 $('#undo').addEventListener('click', () => send({ op: 'undo' }))
 window.addEventListener('resize', () => figure && draw())

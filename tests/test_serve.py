@@ -4,7 +4,10 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
 import types
 from pathlib import Path
 
@@ -28,9 +31,8 @@ def catalog(shipped_build, tmp_path_factory):
 
 def start(folder: Path):
     """Start a server for *folder* on a free port of 127.0.0.1; return it and its port."""
-    server = make_server(folder, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
+    server = make_server(folder, "127.0.0.1", 0, log=False).start()
+    return server, server.port
 
 
 def stop(server) -> None:
@@ -50,11 +52,13 @@ def served(catalog, tmp_path_factory):
     stop(server)
 
 
-def get(port: int, path: str) -> tuple[int, dict, bytes]:
+def get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
     """Send *path* exactly as given (no client-side normalising) and return status, headers, body."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
         connection.endheaders()
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
@@ -104,6 +108,104 @@ def test_symlinks_leading_out_are_refused(tmp_path):
         assert get(port, "/inside.txt")[2] == b"fine"
     finally:
         stop(server)
+
+
+def test_a_range_request_gets_206_and_those_bytes(served):
+    folder, port, slugs = served
+    whole = (folder / f"{slugs[0]}.epub").read_bytes()
+    status, headers, body = get(port, f"/{slugs[0]}.epub", {"Range": "bytes=100-1099"})
+    assert status == 206
+    assert headers["content-range"] == f"bytes 100-1099/{len(whole)}"
+    assert body == whole[100:1100]
+    status, headers, body = get(port, f"/{slugs[0]}.epub", {"Range": f"bytes={len(whole) - 10}-"})
+    assert (status, body) == (206, whole[-10:])
+    assert get(port, f"/{slugs[0]}.epub", {"Range": f"bytes={len(whole) + 5}-"})[0] == 416
+
+
+@pytest.mark.parametrize("name", [".gluteus-medius.k2j3.epub.tmp", "half.epub.tmp", ".hidden", "notes~"])
+def test_hidden_and_temporary_files_are_not_served(tmp_path, name):
+    folder = tmp_path / "dist"
+    (folder / ".cache").mkdir(parents=True)
+    (folder / ".cache" / "x.json").write_bytes(SECRET)
+    (folder / name).write_bytes(SECRET)
+    server, port = start(folder)
+    try:
+        for path in (f"/{name}", "/.cache/x.json", "/.cache/", "/%2ecache/x.json"):
+            status, _, body = get(port, path)
+            assert status == 404 and SECRET not in body, path
+    finally:
+        stop(server)
+
+
+def test_folders_are_never_listed(served):
+    folder, port, slugs = served
+    for path in ("/covers/", "/covers"):
+        status, _, body = get(port, path)
+        assert status == 404
+        assert f"{slugs[0]}.jpg".encode() not in body
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "65536"])
+def test_a_port_out_of_range_is_a_clear_error(tmp_path, capsys, port):
+    from booklet.cli import main
+
+    assert main(["serve", "--root", str(tmp_path), "--port", port]) == 1
+    err = capsys.readouterr().err
+    assert f"--port {port} is not a TCP port" in err and "1 to 65535" in err
+    assert "Traceback" not in err and "Overflow" not in err
+
+
+def test_a_connection_that_never_finishes_its_request_is_closed(tmp_path, monkeypatch):
+    from booklet.publish import web
+
+    monkeypatch.setattr(web, "HEAD_SECONDS", 0.3)
+    (tmp_path / "index.html").write_text("hi", encoding="utf-8")
+    server, port = start(tmp_path)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            assert slow.recv(100) == b""          # closed by the server, with no answer
+            assert time.monotonic() - started < 3
+    finally:
+        stop(server)
+
+
+IDLE = 1100
+
+
+@pytest.mark.slow
+def test_a_client_is_answered_while_1100_idle_connections_are_open(tmp_path):
+    """Issue 15: with the usual 1,024 open files, 1,100 half-sent requests shut everyone out."""
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>ok</title>", encoding="utf-8")
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)); "
+    code = limit + "from booklet.cli import main; main()"
+    server = subprocess.Popen([sys.executable, "-c", code, "serve", "--root", str(tmp_path), "--out", str(tmp_path),
+                               "--host", "127.0.0.1", "--port", str(free_port())],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    idle: list[socket.socket] = []
+    try:
+        port = int(next(line for line in server.stdout if "127.0.0.1:" in line).rsplit(":", 1)[1].strip("/\n "))
+        for _ in range(IDLE):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            idle.append(connection)
+        started = time.monotonic()
+        status, _, body = get(port, "/")
+        assert (status, body) == (200, (tmp_path / "index.html").read_bytes())
+        assert time.monotonic() - started < 5
+    finally:
+        for connection in idle:
+            connection.close()
+        server.terminate()
+        server.wait(10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_urls_for_a_tablet():
@@ -261,3 +363,15 @@ def screenshot_path(slugs, scheme: str, tmp_path: Path) -> Path:
         (REPO / "docs" / "img").mkdir(parents=True, exist_ok=True)
         return REPO / "docs" / "img" / "catalog.png"
     return tmp_path / f"catalog-{scheme}.png"
+
+
+def test_each_request_is_logged_with_the_status_sent(tmp_path, capfd):
+    (tmp_path / "a.epub").write_bytes(b"0123456789")
+    server = make_server(tmp_path, "127.0.0.1", 0).start()
+    try:
+        assert get(server.port, "/a.epub", {"Range": "bytes=2-4"})[2] == b"234"
+        assert get(server.port, "/gone.epub")[0] == 404
+    finally:
+        stop(server)
+    err = capfd.readouterr().err
+    assert "127.0.0.1 GET /a.epub 206" in err and "127.0.0.1 GET /gone.epub 404" in err

@@ -12,21 +12,19 @@ def add_parser(sub) -> None:
     parser.add_argument("--root", type=Path, default=Path("."), help="booklet root (default: .)")
     parser.add_argument("--out", type=Path, help="output folder (default: ROOT/dist)")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0, all)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    parser.add_argument("--port", type=int, default=8000, help="port, 1 to 65535 (default: 8000)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     from booklet.publish.serve import make_server, server_urls
+    from booklet.publish.web import check_port
 
+    check_port(args.port)
     out = args.out or args.root / "dist"
     if not (out / "index.html").is_file():
         _build_first(args.root, out)
-    try:
-        server = make_server(out, args.host, args.port)
-    except OSError as exc:
-        raise BookletError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-                           hint="pick another port with --port") from None
+    server = make_server(out, args.host, args.port)
     port = server.server_address[1]
     print(f"serving {out}; open one of these on a tablet on the same network:")
     for url in server_urls(args.host, port):

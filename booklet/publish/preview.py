@@ -1,16 +1,19 @@
-"""Preview a built booklet as an iPad would show it: every page in headless Chromium.
+"""Preview a booklet as an iPad reader shows it: every page, through a real reading engine.
 
-Each spine page is rendered at iPad portrait (820×1180) and landscape (1180×820), in light
-and dark, saved as a PNG, and gathered into one contact sheet. A page that scrolls sideways
-or logs a console error or page error is reported as a problem.
+The pages are laid out by foliate-js, the reading system of ``booklet studio`` (see
+:mod:`booklet.studio.shots`): paginated at iPad portrait (820×1180) and landscape
+(1180×820), in the reader's light and night themes, with footnote and glossary notes
+hidden in the page as a reader hides them. Beside the pages, once per chapter: a figure's
+popup open, and a quiz answered. The shots are gathered into one contact sheet. Each spine
+page is also loaded alone in the plain browser, where one that scrolls sideways or logs a
+console or page error is reported as a problem.
 
-A plain browser shows the XHTML as it is, without a reader's margins or themes. The theme
-leaves the page background and text colour to the reader, so in dark mode the preview
-adds what a reader's night theme would: a dark background and light text
-(``READER_NIGHT_CSS``); the booklet's own ``prefers-color-scheme: dark`` rules apply on top.
+The EPUB is ``<root>/dist/<slug>.epub``, rebuilt first (without EPUBCheck) when a source has
+changed since it was made, as ``booklet build`` would see it; screenshots of an earlier
+preview are removed first, so the folder holds only this one's.
 
-Playwright (a test extra) and Debian's Chromium are needed only here, and are imported
-and looked for only when a preview runs.
+Playwright and Debian's Chromium are needed only here, and are imported and looked for
+only when a preview runs.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -60,6 +64,7 @@ class Shot:
     orientation: str
     scheme: str
     path: Path
+    label: str = ""       # which page of the section, or what was tapped
 
 
 @dataclass
@@ -79,15 +84,18 @@ class PreviewResult:
     shots: list[Shot] = field(default_factory=list)
     problems: list[PageProblem] = field(default_factory=list)
     contact_sheet: Path | None = None
+    rebuilt: bool = False
+    removed: int = 0          # screenshots of an earlier preview removed
 
 
 # --- finding and opening the booklet ---------------------------------------------------
 
-def ensure_epub(root: Path, slug: str) -> Path:
-    """Return ``<root>/dist/<slug>.epub``, building it (without EPUBCheck) if it is missing."""
-    epub = root / "dist" / f"{slug}.epub"
-    if epub.is_file():
-        return epub
+def fresh_epub(root: Path, slug: str) -> tuple[Path, bool]:
+    """``<root>/dist/<slug>.epub`` as its sources are now, and whether it had to be (re)built.
+
+    The build decides, as ``booklet build`` would: an EPUB whose sources have not changed is
+    used as it is; a missing or stale one is rebuilt (without EPUBCheck) and put in place.
+    """
     from booklet.pipeline import BuildOptions, build
 
     [result] = build(BuildOptions(root=root, out=root / "dist", slugs=[slug], validate=False))
@@ -95,7 +103,7 @@ def ensure_epub(root: Path, slug: str) -> Path:
         raise BuildErrors(result.errors)
     if result.epub is None or not result.epub.is_file():
         raise BookletError(f"booklet {slug!r} did not build", root / "chapters" / slug)
-    return result.epub
+    return result.epub, not result.cached
 
 
 def unzip(epub: Path, folder: Path) -> Path:
@@ -241,26 +249,50 @@ def check_width(scroll_width: int, viewport_width: int) -> str | None:
 
 # --- screenshots and the contact sheet -------------------------------------------------
 
-def shoot(chromium, base: str, folder: Path, pages: list[Path], out: Path,
-          orientation: str, scheme: str) -> tuple[list[Shot], list[PageProblem]]:
-    """Screenshot every page (full length) in one viewport and scheme; note the problems."""
-    shots, problems = [], []
-    context = new_context(chromium, orientation, scheme)
+def check_pages(chromium, base: str, folder: Path, pages: list[Path], orientation: str) -> list[PageProblem]:
+    """Load each page alone in the plain browser; note the ones that scroll sideways or log errors."""
+    problems = []
+    context = new_context(chromium, orientation)
     try:
         page = context.new_page()
         seen = watch(page)
-        for number, path in enumerate(pages, 1):
+        for path in pages:
             seen.clear()
-            width = open_page(page, url_for(base, folder, path), scheme)
-            target = out / f"{number:02d}-{path.stem}-{orientation}-{scheme}.png"
-            page.screenshot(path=str(target), full_page=True)
-            shots.append(Shot(number, path.stem, orientation, scheme, target))
-            wide = check_width(width, VIEWPORTS[orientation][0])
+            wide = check_width(open_page(page, url_for(base, folder, path)), VIEWPORTS[orientation][0])
             for message in ([wide] if wide else []) + list(seen):
-                problems.append(PageProblem(path.name, orientation, scheme, message))
+                problems.append(PageProblem(path.name, orientation, "light", message))
     finally:
         context.close()
-    return shots, problems
+    return problems
+
+
+def shoot_reader(chromium, url: str, out: Path, orientation: str, scheme: str,
+                 extras: bool) -> tuple[list[Shot], list[PageProblem]]:
+    """Every page in the reader in one viewport and theme (and, with *extras*, popups and quizzes)."""
+    from booklet.studio import shots as reader
+
+    suffix = f"{orientation}-{scheme}"
+    made, problems = [], []
+    context = new_context(chromium, orientation, scheme)
+    try:
+        page = reader.open_reader(context, url, reader.THEMES[scheme], orientation)
+        seen = watch(page)
+        for number, (index, name) in enumerate(reader.sections(page), 1):
+            taken = reader.shoot_section(page, index, name, number, out, suffix)
+            if extras:
+                taken += [x for x in (reader.shoot_popup(page, index, name, number, out, suffix),
+                                      reader.shoot_quiz(page, index, name, number, out, suffix)) if x]
+            made += [Shot(t.number, t.section, orientation, scheme, t.path, _label(t)) for t in taken]
+        problems += [PageProblem("reader", orientation, scheme, message) for message in seen]
+    finally:
+        context.close()
+    return made, problems
+
+
+def _label(shot) -> str:
+    if shot.kind == "page":
+        return f"page {shot.page} of {shot.pages}"
+    return "figure popup open" if shot.kind == "popup" else "quiz answered"
 
 
 def label_font(size: int, bold: bool = False):
@@ -307,7 +339,7 @@ def contact_sheet(shots: list[Shot], target: Path, columns: int = 4, scale: floa
         sheet.paste(image, (left, top))
         draw.rectangle((left - 1, top - 1, left + image.width, top + image.height), outline="#9a9aa2")
         draw.text((x, y + cell + 4), f"{shot.number:02d} {shot.page}", fill="#1e1e1e", font=bold)
-        more = f" · 1 of {screens} screens" if screens > 1 else ""
+        more = f" · {shot.label}" if shot.label else f" · 1 of {screens} screens" if screens > 1 else ""
         draw.text((x, y + cell + 21), f"{shot.orientation}, {shot.scheme}{more}", fill="#55555c", font=small)
     target.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(target, optimize=True)
@@ -316,83 +348,53 @@ def contact_sheet(shots: list[Shot], target: Path, columns: int = 4, scale: floa
 
 # --- the whole preview -----------------------------------------------------------------
 
-def preview_folder(folder: Path, out: Path, title: str | None = None) -> PreviewResult:
-    """Preview an unzipped EPUB in *folder*: screenshots, problems and a contact sheet in *out*."""
+# The names this module gives its files: an earlier preview's are removed before a new one.
+OWN_NAMES = re.compile(r"^\d\d-.+-(portrait|landscape)-(light|dark)\.png$|^contact-sheet\.png$")
+
+
+def clear_old(out: Path) -> int:
+    """Remove the screenshots and contact sheet of an earlier preview from *out*; return how many."""
+    removed = 0
+    for path in out.glob("*.png") if out.is_dir() else []:
+        if OWN_NAMES.match(path.name) and path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def preview_epub(root: Path, slug: str, epub: Path, out: Path, orientations=tuple(VIEWPORTS),
+                 schemes=SCHEMES, title: str | None = None) -> PreviewResult:
+    """Screenshot *epub* in the reader into *out* (cleared of an earlier preview), check its pages."""
+    from booklet.studio.shots import reader
+
+    result = PreviewResult(out, removed=clear_old(out))
     out.mkdir(parents=True, exist_ok=True)
-    result = PreviewResult(out)
-    pages = spine_pages(folder)
-    with serve(folder) as base, browser() as chromium:
-        for orientation in VIEWPORTS:
-            for scheme in SCHEMES:
-                shots, problems = shoot(chromium, base, folder, pages, out, orientation, scheme)
-                result.shots += shots
+    with tempfile.TemporaryDirectory(prefix=f"booklet-preview-{slug}-") as temp, \
+            reader(root, slug, epub) as url, browser() as chromium:
+        folder = unzip(epub, Path(temp))
+        with serve(folder) as base:
+            for orientation in orientations:
+                result.problems += check_pages(chromium, base, folder, spine_pages(folder), orientation)
+        for orientation in orientations:
+            for scheme in schemes:
+                extras = (orientation, scheme) == (orientations[0], schemes[0])
+                made, problems = shoot_reader(chromium, url, out, orientation, scheme, extras)
+                result.shots += made
                 result.problems += problems
-    order = {(o, s): i for i, (o, s) in enumerate((o, s) for o in VIEWPORTS for s in SCHEMES)}
-    result.shots.sort(key=lambda s: (s.number, order[s.orientation, s.scheme]))
-    result.contact_sheet = contact_sheet(result.shots, out / "contact-sheet.png", columns=len(order),
-                                         title=title)
+    firsts = [s for s in result.shots if s.label.startswith("page 1 ") or not s.label.startswith("page")]
+    result.contact_sheet = contact_sheet(firsts, out / "contact-sheet.png",
+                                         columns=len(orientations) * len(schemes) + 1, title=title)
     return result
 
 
-def preview(root: Path, slug: str, out: Path | None = None) -> PreviewResult:
-    """Build *slug* if need be, then preview it into *out* (default ``<root>/dist/preview/<slug>``)."""
+def preview(root: Path, slug: str, out: Path | None = None, orientations=tuple(VIEWPORTS),
+            schemes=SCHEMES) -> PreviewResult:
+    """Rebuild *slug* if its EPUB is missing or stale, then preview it into *out*
+    (default ``<root>/dist/preview/<slug>``)."""
     root = root.resolve()
     find_chromium()   # fail before building when there is no browser
-    epub = ensure_epub(root, slug)
+    epub, rebuilt = fresh_epub(root, slug)
     out = out or root / "dist" / "preview" / slug
-    with tempfile.TemporaryDirectory(prefix=f"booklet-preview-{slug}-") as temp:
-        return preview_folder(unzip(epub, Path(temp)), out, title=f"{slug} · {epub.name}")
-
-
-# --- README images ---------------------------------------------------------------------
-
-def readme_images(folder: Path, docs: Path, work: Path) -> tuple[Path, Path]:
-    """The README's contact sheet (portrait, light and dark) and annotated-figure screenshot.
-
-    *folder* is an unzipped EPUB; the full-size screenshots go to *work*.
-    """
-    from PIL import Image
-
-    pages = spine_pages(folder)
-    shots: list[Shot] = []
-    work.mkdir(parents=True, exist_ok=True)
-    with serve(folder) as base, browser() as chromium:
-        for scheme in SCHEMES:
-            shots += shoot(chromium, base, folder, pages, work, "portrait", scheme)[0]
-        figure = docs / "figure-page.png"
-        figure_screenshot(chromium, base, folder, pages, figure)
-    shots.sort(key=lambda s: (s.number, SCHEMES.index(s.scheme)))
-    sheet = contact_sheet(shots, docs / "contact-sheet.png", columns=6, scale=0.25)
-    with Image.open(sheet) as image:
-        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(sheet, optimize=True)
-    return sheet, figure
-
-
-def figure_screenshot(chromium, base: str, folder: Path, pages: list[Path], target: Path) -> Path:
-    """Screenshot the annotated figure with the most tap targets at 820×1180, scrolled to it."""
-    context = new_context(chromium, "portrait", "light")
-    try:
-        page = context.new_page()
-        best = None   # (taps, page, figure index)
-        for path in pages:
-            open_page(page, url_for(base, folder, path))
-            counts = page.evaluate(_TAPS_PER_FIGURE)
-            for index, taps in enumerate(counts):
-                if best is None or taps > best[0]:
-                    best = (taps, path, index)
-        if best is None:
-            raise BookletError("no page has an annotated figure (.tp-figure)", folder)
-        open_page(page, url_for(base, folder, best[1]))
-        page.evaluate(_SCROLL_TO_FIGURE, best[2])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(target))
-        return target
-    finally:
-        context.close()
-
-
-_TAPS_PER_FIGURE = "() => Array.from(document.querySelectorAll('.tp-figure'), f => f.querySelectorAll('.tap').length)"
-_SCROLL_TO_FIGURE = """(index) => {
-  const figure = document.querySelectorAll('.tp-figure')[index];
-  window.scrollTo(0, figure.getBoundingClientRect().top + window.scrollY - 24);
-}"""
+    result = preview_epub(root, slug, epub, out, orientations, schemes, title=f"{slug} · {epub.name}")
+    result.rebuilt = rebuilt
+    return result

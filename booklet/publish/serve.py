@@ -1,79 +1,85 @@
-"""A small static file server for the output folder, so a tablet on the same network can download."""
+"""Serve the output folder read-only, so a tablet on the same network can download the booklets.
+
+On the kept web stack of :mod:`booklet.publish.web`: downloads answer ``Range`` requests
+(206) so a tablet can resume one; folders are never listed (a folder with an
+``index.html`` shows it); dotfiles and temporary files such as ``.x.epub.tmp`` are never
+served; nothing outside the folder is reached, links included.
+"""
 from __future__ import annotations
 
-import functools
-import os
+import mimetypes
 import socket
 import sys
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from booklet.publish.catalog import EPUB_TYPE, OPDS_TYPE
+from booklet.publish.web import WebServer, bind, inside
 
 # Any private address will do: connecting a UDP socket only picks the outgoing interface.
 _PROBE = ("10.255.255.255", 1)
+MEDIA_TYPES = {".epub": EPUB_TYPE, ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+               ".xml": "application/xml", ".jpg": "image/jpeg", ".png": "image/png", ".json": "application/json"}
 
 
-class CatalogHandler(SimpleHTTPRequestHandler):
-    """Serve one folder read-only, with EPUB and OPDS media types and quiet log lines."""
-
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".epub": EPUB_TYPE,
-                      ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
-    server_version = "booklet"
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def guess_type(self, path) -> str:
-        if os.path.basename(path) == "opds.xml":
-            return OPDS_TYPE
-        return super().guess_type(path)
-
-    def send_head(self):
-        # translate_path already drops ".." segments; this also refuses symlinks that lead out.
-        if not _inside(Path(self.translate_path(self.path)), Path(self.directory)):
-            self.send_error(404, "File not found")
-            return None
-        return super().send_head()
-
-    def end_headers(self) -> None:
-        # Rebuilt booklets keep their names: make readers revalidate instead of keeping old copies.
-        self.send_header("Cache-Control", "no-cache")
-        super().end_headers()
-
-    def log_message(self, format: str, *args) -> None:
-        sys.stderr.write(f"{self.address_string()} {format % args}\n")
-
-    def log_request(self, code="-", size="-") -> None:
-        self.log_message("%s %s", self.requestline.split(" HTTP/")[0], getattr(code, "value", code))
-
-    def log_error(self, format: str, *args) -> None:
-        pass   # log_request already shows the status of every answered request
+def media_type(path: Path) -> str:
+    """The Content-Type of a served file: EPUB and OPDS by name, the rest by extension."""
+    if path.name == "opds.xml":
+        return OPDS_TYPE
+    return MEDIA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
+def find(folder: Path, url_path: str) -> Path | None:
+    """The file a URL path names in *folder*: a folder gives its index.html, never a listing."""
+    if url_path.endswith("/"):
+        url_path += "index.html"
+    found = inside(folder, url_path)
+    if found is None and (folder / url_path.lstrip("/")).is_dir():
+        found = inside(folder, url_path.rstrip("/") + "/index.html")
+    return found
 
 
-class CatalogServer(ThreadingHTTPServer):
-    """A threading server that shrugs off readers closing the connection mid-download."""
+def make_app(folder: Path, log: bool = True):
+    """The ASGI app serving *folder*: GET and HEAD only, no-cache so rebuilt booklets are fetched."""
+    from starlette.applications import Starlette
+    from starlette.responses import FileResponse, PlainTextResponse
+    from starlette.routing import Route
 
-    daemon_threads = True
+    folder = Path(folder).resolve()
 
-    def handle_error(self, request, client_address) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
+    async def serve_file(request):
+        path = find(folder, request.url.path)
+        if path is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        return FileResponse(path, media_type=media_type(path), headers={"Cache-Control": "no-cache"})
+
+    app = Starlette(routes=[Route("/{path:path}", serve_file, methods=["GET", "HEAD"])])
+    return _Log(app) if log else app
 
 
-def make_server(out: Path, host: str = "0.0.0.0", port: int = 8000) -> CatalogServer:
+class _Log:
+    """Print one line per answered request, with the status actually sent (206 for a range)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = []
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        client = scope["client"][0] if scope.get("client") else "-"
+        print(f"{client} {scope['method']} {scope['path']} {status[0] if status else '-'}", file=sys.stderr)
+
+
+def make_server(out: Path, host: str = "0.0.0.0", port: int = 8000, log: bool = True) -> WebServer:
     """Return a server for folder *out*, bound but not yet serving; port 0 picks a free port."""
-    handler = functools.partial(CatalogHandler, directory=str(Path(out).resolve()))
-    return CatalogServer((host, port), handler)
+    return WebServer(make_app(out, log), bind(host, port))
 
 
 def lan_addresses() -> list[str]:

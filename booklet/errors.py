@@ -1,8 +1,15 @@
-"""Errors and warnings that users see, each naming a file and, where known, a line."""
+"""Diagnostics: the one type for every error and warning users see (config, build,
+EPUBCheck, lint, Ace), with one text and one JSON form.
+
+A diagnostic names a file and, where known, a line and column; it reads
+``error: <path>:<line>:<col>: <what> (<fix>)``.  :class:`BookletError` is the exception
+that carries one out of a stage.
+"""
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
@@ -37,10 +44,55 @@ def _where(path: Path | str | None, line: int | None, col: int | None) -> str:
     return text + ": "
 
 
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding at one place: what is wrong (``message``) and how to fix it (``hint``)."""
+
+    message: str
+    path: Path | str | None = None
+    line: int | None = None
+    col: int | None = None
+    hint: str | None = None
+    code: str | None = None
+    severity: str = WARNING
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def __str__(self) -> str:
+        text = _where(self.path, self.line, self.col) + self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+#: A warning noted while building (the name the stages use).
+Problem = Diagnostic
+
+
+def format_text(diagnostic: Diagnostic) -> str:
+    """``<severity>: <path>:<line>:<col>: <what> (<fix>)``: the one text form."""
+    return f"{diagnostic.severity}: {diagnostic}"
+
+
+def diagnostic_dict(diagnostic: Diagnostic) -> dict:
+    """A diagnostic as JSON wants it: the path as shown in text, keys in field order."""
+    data = asdict(diagnostic)
+    data["path"] = display_path(diagnostic.path) if diagnostic.path is not None else None
+    return data
+
+
+def to_json(diagnostics, indent: int | None = 2) -> str:
+    """Every diagnostic as a JSON list: the one JSON form."""
+    return json.dumps([diagnostic_dict(d) for d in diagnostics], indent=indent, ensure_ascii=False)
+
+
 class BookletError(Exception):
     """A problem with the user's input or environment, shown without a traceback.
 
-    Reads as ``<path>[:<line>[:<col>]]: <message> (<hint>)``.
+    Carries a :class:`Diagnostic` of severity ``error``; reads as its text.
     """
 
     def __init__(self, message: str, path: Path | str | None = None,
@@ -58,11 +110,12 @@ class BookletError(Exception):
         # Errors cross from build worker processes; keep every field, not only the message.
         return (self.__class__, (self.message, self.path, self.line, self.col, self.hint, self.code))
 
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.message, self.path, self.line, self.col, self.hint, self.code, ERROR)
+
     def __str__(self) -> str:
-        text = _where(self.path, self.line, self.col) + self.message
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
+        return str(self.diagnostic)
 
 
 class ConfigError(BookletError):
@@ -94,29 +147,11 @@ class BuildErrors(Exception):
 
 
 @dataclass
-class Problem:
-    """A warning (or an error kept for later) noted while building."""
-
-    message: str
-    path: Path | str | None = None
-    line: int | None = None
-    col: int | None = None
-    hint: str | None = None
-    code: str | None = None
-
-    def __str__(self) -> str:
-        text = _where(self.path, self.line, self.col) + self.message
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
-
-
-@dataclass
 class Report:
     """Collects the errors and warnings of one build so all are shown, not only the first."""
 
     errors: list[BookletError] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def error(self, err: BookletError) -> None:
         # Two checks may catch one fault (a remote image is both a bad source and unsafe markup):
@@ -125,7 +160,7 @@ class Report:
             self.errors.append(err)
 
     def warn(self, message: str, path=None, line=None, col=None, hint=None, code=None) -> None:
-        problem = Problem(message, path, line, col, hint, code)
+        problem = Diagnostic(message, path, line, col, hint, code)
         if not any(_same(problem, seen) for seen in self.warnings):
             self.warnings.append(problem)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
+from booklet.errors import BookletError, BuildErrors, Diagnostic, EnvironmentProblem, Report, ValidationError
 from booklet.read.reader import find_slugs, read_booklet
 from booklet.incremental.stamps import Stamps, booklet_stamp, partner_stamp
 
@@ -204,7 +204,8 @@ def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
         result.errors.extend(exc.errors)
     except BookletError as exc:
         result.errors.append(exc)
-    result.warnings.extend(report.warnings)
+    # A reused booklet's recorded warnings first, then what reading found again: each once.
+    result.warnings = list(dict.fromkeys(result.warnings + report.warnings))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -219,7 +220,7 @@ def _reuse(result: BookletResult, cache, out: Path, want_valid: bool) -> bool:
         return False
     if want_valid and entry["validation"] != "valid":
         return False
-    for key in ("chapters", "figures", "source_map", "figures_used", "glossary_used"):
+    for key in ("chapters", "figures", "source_map", "figures_used", "glossary_used", "warnings"):
         setattr(result, key, entry[key])
     result.epub, result.cached, result.validation = final, True, entry["validation"]
     return True
@@ -266,17 +267,25 @@ def _validate(results: list[BookletResult], strict: bool, root: Path | None = No
         messages = map_to_source(check, result.source_map)
         failing = [m for m in messages if m.severity in ("FATAL", "ERROR")
                    or strict and m.severity == "WARNING"]
-        result.warnings.extend(m for m in messages if m.severity == "WARNING" and m not in failing)
-        for message in failing:
-            result.errors.append(ValidationError(
-                f"EPUBCheck {message.id}: {message.message}",
-                message.source_path or f"{result.slug}.epub!{message.path}",
-                message.source_line if message.source_path else message.line, code=message.id))
+        for message in messages:
+            if message in failing:
+                result.errors.append(ValidationError(*_epubcheck_fields(message, result.slug)))
+            elif message.severity == "WARNING":
+                result.warnings.append(Diagnostic(*_epubcheck_fields(message, result.slug)))
         # Lint findings are mapped to the source as EPUBCheck's are.
         lint_failing, lint_warnings = lint_build(result, root, strict)
         warnings = len(check.warnings) + lint_warnings
         result.validation = ("failed" if failing or lint_failing
                              else f"{warnings} warning{'s' * (warnings != 1)}" if warnings else "valid")
+
+
+def _epubcheck_fields(message, slug: str) -> tuple:
+    """(message, path, line, col, hint, code) of an EPUBCheck message, at its source when mapped."""
+    if message.source_path:
+        return (f"EPUBCheck {message.id}: {message.message}", message.source_path, message.source_line,
+                None, None, message.id)
+    return (f"EPUBCheck {message.id}: {message.message}", f"{slug}.epub!{message.path}", message.line,
+            None, None, message.id)
 
 
 def source_map(rendered) -> dict:
@@ -305,11 +314,16 @@ def _rel(path: Path, root: Path) -> str:
 
 def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> None:
     """Move a good EPUB into place atomically, or drop the temporary file of a bad one."""
-    if result.epub is None or result.stamped:
+    if result.epub is None:
         return
     final = options.out.resolve() / f"{result.slug}.epub"
-    # With --strict a warning fails the booklet as an error would.
+    # With --strict a warning fails the booklet as an error would, reused or not (issue 14).
     failed = not result.ok or options.strict and bool(result.warnings)
+    if result.cached and failed:
+        result.epub, result.validation = None, "failed (strict)"
+        return
+    if result.stamped:
+        return
     if result.cached:
         result.size = final.stat().st_size
         _stamp(result, final, stamps)
@@ -331,7 +345,7 @@ def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: St
     Cache(root / ".cache" / "booklet").put("booklet", result.cache_key, {
         "sha256": sha256, "validation": result.validation, "chapters": result.chapters,
         "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,
-        "glossary_used": result.glossary_used})
+        "glossary_used": result.glossary_used, "warnings": result.warnings})
     _stamp(result, final, stamps)
 
 

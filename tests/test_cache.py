@@ -108,7 +108,7 @@ def test_stamps_see_every_kind_of_change(copy_repo_root, tmp_path):
     assert result.cached and not result.stamped
     assert stamped()
     # A time in the stamp's own clock tick or later cannot be told apart from an edit made then.
-    future = os.stat(root / ".cache" / "booklet" / "stamps" / "gluteus-medius.pickle").st_mtime_ns
+    future = os.stat(root / ".cache" / "booklet" / "stamps" / "gluteus-medius.json").st_mtime_ns
     os.utime(chapter, ns=(future, future))
     assert not stamped()
     _age(root)

@@ -67,7 +67,7 @@ def report(results: list[BookletResult]) -> None:
     """Print warnings and errors, then a summary table."""
     for result in results:
         for warning in result.warnings:
-            print(f"warning: {_text(warning)}", file=sys.stderr)
+            print(f"warning: {warning}", file=sys.stderr)
         for error in result.errors:
             print(f"error: {error}", file=sys.stderr)
     rows = [("booklet", "chapters", "figures", "size", "validation", "time")]
@@ -86,10 +86,3 @@ def report(results: list[BookletResult]) -> None:
             why = f"{len(r.errors)} error(s)" if r.errors or not r.warnings else \
                 f"{len(r.warnings)} warning(s), which --strict treats as errors"
             print(f"failed {r.slug}: {why}", file=sys.stderr)
-
-
-def _text(warning) -> str:
-    if hasattr(warning, "severity"):
-        return f"{warning.source_path or warning.path}:{warning.source_line or warning.line}: " \
-               f"EPUBCheck {warning.id}: {warning.message}"
-    return str(warning)

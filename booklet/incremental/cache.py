@@ -1,24 +1,25 @@
 """A build cache keyed by the content hash of every input, so rebuilds redo only what changed.
 
 Two levels: a whole booklet (nothing changed: no render, no validation) and one chapter
-(one file edited: only that chapter is rendered again). Entries are pickles written
-atomically, so concurrent builds never read half a file. The tool's own source is part
+(one file edited: only that chapter is rendered again). Entries are JSON records
+(:mod:`booklet.incremental.records`: data only, never code) written atomically, so
+concurrent builds never read half a file. The tool's own source is part
 of every key: a new version of booklet never reuses an old result.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import booklet
+from booklet.incremental.records import BadRecord, dumps, loads
 from booklet.model import config_path, image_dir, source_dir
 from booklet.render.theme import template_dirs
 
-FORMAT = 1
+FORMAT = 2          # 2: JSON records
 
 
 def _hash_files(digest, files) -> None:
@@ -42,9 +43,12 @@ def tool_hash() -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=8)
 def templates_hash(root: Path) -> str:
-    """Hash every file in the template folders a root uses, in lookup order."""
+    """Hash every file in the template folders a root uses, in lookup order.
+
+    Not memoised: a long-running process (serve, studio) must see an edited template
+    (about 2 ms for the packaged theme).
+    """
     digest = hashlib.sha256()
     for folder in template_dirs(root):
         digest.update(str(folder).encode() + b"\0")
@@ -71,7 +75,7 @@ def booklet_inputs_hash(root: Path, slug: str, partners: tuple[str, ...] = ()) -
 
 
 class Cache:
-    """Pickled entries under ``<root>/.cache/booklet``; a miss is None, never an error.
+    """JSON records under ``<root>/.cache/booklet``; a miss is None, never an error.
 
     With ``read=False`` (``--no-cache``) nothing is reused but results are still stored,
     so the build after a clean one is quick again.
@@ -82,27 +86,26 @@ class Cache:
         self.read = read
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.folder / kind / f"{key}.pickle"
+        return self.folder / kind / f"{key}.json"
 
     def get(self, kind: str, key: str):
-        return read_pickle(self._path(kind, key)) if self.read else None
+        return read_record(self._path(kind, key)) if self.read else None
 
     def put(self, kind: str, key: str, value) -> None:
-        write_pickle(self._path(kind, key), value)
+        write_record(self._path(kind, key), value)
 
 
-def read_pickle(path: Path):
-    """The object pickled at *path*, or None when it is missing, unreadable or damaged."""
+def read_record(path: Path):
+    """The record at *path*, or None when it is missing, unreadable or not one booklet wrote."""
     try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return loads(path.read_bytes())
+    except (OSError, BadRecord):
         return None
 
 
-def write_pickle(path: Path, value) -> bool:
-    """Pickle *value* to *path* atomically; False when it could not be written."""
-    return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+def write_record(path: Path, value) -> bool:
+    """Write *value* to *path* as a JSON record, atomically; False when it could not be written."""
+    return write_atomic(path, dumps(value))
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

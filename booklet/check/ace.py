@@ -22,7 +22,6 @@ from booklet.check.lint.epub import Epub, NotAnEpub
 from booklet.check.lint.model import ERROR, Finding
 from booklet.publish.preview import chromium_on_path
 
-REPO = Path(__file__).resolve().parent.parent.parent
 INSTALL = "PUPPETEER_SKIP_DOWNLOAD=1 npm install @daisy/ace-cli"
 
 
@@ -35,14 +34,18 @@ class AceResult:
     seconds: float = 0.0
 
 
-def find_ace(env: dict[str, str] | None = None) -> Path | None:
-    """Ace's command: ``node_modules/.bin`` of the repository or the current folder, else PATH."""
+def find_ace(env: dict[str, str] | None = None, near=()) -> Path | None:
+    """Ace's command: the first ``node_modules/.bin`` found walking up from each folder of
+    *near* (the EPUBs' folders) and then from the current folder, as Node itself looks for
+    packages; else PATH.  Never beside booklet's own code: installed, that is site-packages."""
     env = os.environ if env is None else env
-    for folder in dict.fromkeys((REPO, Path.cwd())):
-        for name in ("ace", "ace-cli"):       # ace-cli 1.4 links its command as ace-cli
-            candidate = folder / "node_modules" / ".bin" / name
-            if os.access(candidate, os.X_OK):
-                return candidate
+    starts = [Path(f).absolute() for f in near] + [Path.cwd()]
+    for start in dict.fromkeys(starts):
+        for folder in (start, *start.parents):
+            for name in ("ace", "ace-cli"):       # ace-cli 1.4 links its command as ace-cli
+                candidate = folder / "node_modules" / ".bin" / name
+                if os.access(candidate, os.X_OK):
+                    return candidate
     for name in ("ace", "ace-cli"):
         found = shutil.which(name, path=env.get("PATH"))
         if found:
@@ -62,10 +65,10 @@ def find_chromium(env: dict[str, str] | None = None) -> Path | None:
     return Path(found) if found else None
 
 
-def require_ace(env: dict[str, str] | None = None) -> tuple[Path, Path]:
+def require_ace(env: dict[str, str] | None = None, near=()) -> tuple[Path, Path]:
     """(Ace, Chromium), or EnvironmentProblem saying how to install what is missing."""
     env = os.environ if env is None else env
-    ace = find_ace(env)
+    ace = find_ace(env, near)
     if ace is None:
         raise EnvironmentProblem("DAISY Ace is not installed", hint=f"install it with `{INSTALL}`; in the "
                                  "repository `PUPPETEER_SKIP_DOWNLOAD=1 npm install` gets the version "
@@ -83,12 +86,13 @@ def require_ace(env: dict[str, str] | None = None) -> tuple[Path, Path]:
 def run_ace(epubs, *, env: dict[str, str] | None = None, timeout: float = 600.0) -> list[AceResult]:
     """Run Ace once over each EPUB, in order; a failed run is a finding, not an exception."""
     env = dict(os.environ if env is None else env)
-    ace, browser = require_ace(env)
+    epubs = [Path(e) for e in epubs]
+    ace, browser = require_ace(env, near=[e.parent for e in epubs])
     env["PUPPETEER_EXECUTABLE_PATH"] = str(browser)
     env.setdefault("PUPPETEER_SKIP_DOWNLOAD", "1")
     results = []
     with tempfile.TemporaryDirectory(prefix="booklet-ace-") as work:
-        for index, epub in enumerate(Path(e) for e in epubs):
+        for index, epub in enumerate(epubs):
             started = time.perf_counter()
             findings = _run_one(ace, epub, Path(work) / str(index), env, timeout)
             results.append(AceResult(epub, findings, time.perf_counter() - started))

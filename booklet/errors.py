@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -32,11 +32,18 @@ def display_path(path: Path | str) -> str:
     return text
 
 
-def _where(path: Path | str | None, line: int | None, col: int | None) -> str:
+def _place(path, container: str | None = None) -> str | None:
+    """The file part of a place: ``<epub>!<path inside>`` for a file inside an EPUB."""
+    if container is not None:
+        return f"{display_path(container)}!{path}" if path else display_path(container)
+    return display_path(path) if path is not None else None
+
+
+def _where(path: Path | str | None, line: int | None, col: int | None, container: str | None = None) -> str:
     """The ``<path>[:<line>[:<col>]]: `` prefix of a message; the one place paths are formatted."""
-    if path is None:
+    text = _place(path, container)
+    if text is None:
         return ""
-    text = display_path(path)
     if line is not None:
         text += f":{line}"
         if col is not None:
@@ -49,7 +56,13 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding at one place: what is wrong (``message``) and how to fix it (``hint``)."""
+    """One finding at one place: what is wrong (``message``) and how to fix it (``hint``).
+
+    ``path`` is a file on disk, or with ``container`` a file inside that EPUB
+    (``EPUB/chapter-01.xhtml``); ``line`` and ``col`` are 1-based.  ``tool`` names the
+    checker that found it (``epubcheck``, ``lint``, ``ace``; None for the build itself),
+    whose ``code`` the text form then shows.
+    """
 
     message: str
     path: Path | str | None = None
@@ -58,14 +71,21 @@ class Diagnostic:
     hint: str | None = None
     code: str | None = None
     severity: str = WARNING
+    tool: str | None = None
+    container: str | None = None
 
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
 
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
+
     def __str__(self) -> str:
-        text = _where(self.path, self.line, self.col) + self.message
-        return f"{text} ({self.hint})" if self.hint else text
+        text = _where(self.path, self.line, self.col, self.container) + self.message
+        text = f"{text} ({self.hint})" if self.hint else text
+        return f"{text} [{self.code}]" if self.tool and self.code else text
 
 
 #: A warning noted while building (the name the stages use).
@@ -78,10 +98,10 @@ def format_text(diagnostic: Diagnostic) -> str:
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict:
-    """A diagnostic as JSON wants it: the path as shown in text, keys in field order."""
-    data = asdict(diagnostic)
-    data["path"] = display_path(diagnostic.path) if diagnostic.path is not None else None
-    return data
+    """A diagnostic as JSON wants it: the place as the text shows it, keys in a fixed order."""
+    d = diagnostic
+    return {"path": _place(d.path, d.container), "line": d.line, "col": d.col, "severity": d.severity,
+            "code": d.code, "message": d.message, "hint": d.hint, "tool": d.tool}
 
 
 def to_json(diagnostics, indent: int | None = 2) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from booklet.errors import BookletError, BuildErrors, Diagnostic, EnvironmentProblem, Report, ValidationError
+from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report
 from booklet.read.reader import find_slugs, read_booklet
 from booklet.incremental.stamps import Stamps, booklet_stamp, partner_stamp
 
@@ -256,7 +256,7 @@ def _render_and_package(result: BookletResult, booklet, report: Report, cache, o
 
 def _validate(results: list[BookletResult], strict: bool, root: Path | None = None) -> None:
     """Run EPUBCheck once over every new EPUB, then booklet lint; errors (and with strict, warnings) fail."""
-    from booklet.check.lint.build import lint_build
+    from booklet.check.lint.build import lint_build, record
     from booklet.check.epubcheck import map_to_source, run_epubcheck
 
     started = time.perf_counter()
@@ -264,28 +264,13 @@ def _validate(results: list[BookletResult], strict: bool, root: Path | None = No
     share = (time.perf_counter() - started) / len(results)
     for result, check in zip(results, checks):
         result.seconds += share
-        messages = map_to_source(check, result.source_map)
-        failing = [m for m in messages if m.severity in ("FATAL", "ERROR")
-                   or strict and m.severity == "WARNING"]
-        for message in messages:
-            if message in failing:
-                result.errors.append(ValidationError(*_epubcheck_fields(message, result.slug)))
-            elif message.severity == "WARNING":
-                result.warnings.append(Diagnostic(*_epubcheck_fields(message, result.slug)))
+        found = [m for m in map_to_source(check, result.source_map) if m.is_error or m.is_warning]
+        failing = record(result, found, strict)
         # Lint findings are mapped to the source as EPUBCheck's are.
         lint_failing, lint_warnings = lint_build(result, root, strict)
         warnings = len(check.warnings) + lint_warnings
         result.validation = ("failed" if failing or lint_failing
                              else f"{warnings} warning{'s' * (warnings != 1)}" if warnings else "valid")
-
-
-def _epubcheck_fields(message, slug: str) -> tuple:
-    """(message, path, line, col, hint, code) of an EPUBCheck message, at its source when mapped."""
-    if message.source_path:
-        return (f"EPUBCheck {message.id}: {message.message}", message.source_path, message.source_line,
-                None, None, message.id)
-    return (f"EPUBCheck {message.id}: {message.message}", f"{slug}.epub!{message.path}", message.line,
-            None, None, message.id)
 
 
 def source_map(rendered) -> dict:

@@ -19,7 +19,7 @@ import booklet.check.ace
 from booklet.check.ace import parse_report, require_ace, run_ace
 from booklet.cli import main
 from booklet.errors import EnvironmentProblem
-from booklet.check.lint import format_finding
+from booklet.errors import format_text
 from booklet.check.lint.sourcemap import map_findings
 from tests.conftest import REPO
 from tests.test_lint import case_epub, no_jvm  # noqa: F401 (a fixture)
@@ -59,7 +59,7 @@ def ace_results(shipped_epubs):
 def test_shipped_booklet_has_no_ace_violations(ace_results, shipped_build, slug):
     result = ace_results[slug]
     found = map_findings(result.findings, shipped_build[slug].source_map, REPO)
-    assert [format_finding(f, f"{slug}.epub") for f in found] == []
+    assert [format_text(f) for f in found] == []
     assert result.seconds > 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from booklet.errors import EnvironmentProblem
 from booklet.check.lint.epub import Epub, NotAnEpub
-from booklet.check.lint.model import ERROR, Finding
+from booklet.check.lint.model import ERROR, Finding, finding
 from booklet.publish.preview import chromium_on_path
 
 INSTALL = "PUPPETEER_SKIP_DOWNLOAD=1 npm install @daisy/ace-cli"
@@ -101,19 +101,20 @@ def run_ace(epubs, *, env: dict[str, str] | None = None, timeout: float = 600.0)
 
 def _run_one(ace: Path, epub: Path, work: Path, env: dict[str, str], timeout: float) -> list[Finding]:
     if not epub.is_file():
-        return [Finding("ace:missing", ERROR, "the EPUB file could not be found", tool="ace")]
+        return [finding("ace:missing", ERROR, "the EPUB file could not be found", tool="ace", container=str(epub))]
     out, temp = work / "report", work / "tmp"
     temp.mkdir(parents=True)
     command = [str(ace), "--silent", "--force", "--outdir", str(out), "--tempdir", str(temp), str(epub.absolute())]
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return [Finding("ace:timeout", ERROR, f"Ace did not finish in {timeout:.0f} s", tool="ace")]
+        return [finding("ace:timeout", ERROR, f"Ace did not finish in {timeout:.0f} s", tool="ace",
+                        container=str(epub))]
     report = out / "report.json"
     if not report.is_file():
         tail = " | ".join(line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip())[-600:]
-        return [Finding("ace:failed", ERROR, f"Ace failed (exit status {done.returncode}): {tail or 'no output'}",
-                        tool="ace")]
+        return [finding("ace:failed", ERROR, f"Ace failed (exit status {done.returncode}): {tail or 'no output'}",
+                        tool="ace", container=str(epub))]
     return parse_report(json.loads(report.read_text(encoding="utf-8")), epub)
 
 
@@ -129,11 +130,11 @@ def parse_report(report: dict, epub: Path | None = None) -> list[Finding]:
         for assertion in subject.get("assertions") or []:
             if (assertion.get("earl:result") or {}).get("earl:outcome") != "fail":
                 continue
-            findings.extend(_findings(assertion, path, book))
+            findings.extend(_findings(assertion, path, book, None if epub is None else str(epub)))
     return findings
 
 
-def _findings(assertion: dict, path: str | None, book: Epub | None) -> list[Finding]:
+def _findings(assertion: dict, path: str | None, book: Epub | None, container: str | None) -> list[Finding]:
     test, result = assertion.get("earl:test") or {}, assertion.get("earl:result") or {}
     code = f"ace:{test.get('dct:title') or 'unknown'}"
     lines = str(result.get("dct:description") or "").splitlines()
@@ -146,7 +147,8 @@ def _findings(assertion: dict, path: str | None, book: Epub | None) -> list[Find
     if html:
         message += f" at {html if len(html) <= 80 else html[:79] + '…'}"
     cfis = ((result.get("earl:pointer") or {}).get("cfi")) or [None]
-    return [Finding(code, ERROR, message, path, _cfi_line(book, path, cfi), tool="ace") for cfi in cfis]
+    return [finding(code, ERROR, message, path, _cfi_line(book, path, cfi), tool="ace",
+                    container=container) for cfi in cfis]
 
 
 def _zip_path(book: Epub | None, url: str) -> str | None:

@@ -27,13 +27,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from booklet.errors import EnvironmentProblem
 from booklet.check.epubcheck import java as jv
 from booklet.check.epubcheck.messages import (CHECKER_CRASHED, CHECKER_TIMEOUT, MISSING_FILE, CheckResult,
-                                         CheckRun, Message, read_report)
+                                         CheckRun, Message, message, read_report)
 
 STRATEGIES = ("launcher", "source", "jpype", "cli")
 # C1 only and the serial collector start EPUBCheck ~0.8 s sooner; small EPUBs never need C2.
@@ -59,6 +60,8 @@ class _Job:
         self.sessions = 0
 
     def done(self, index: int, messages: list[Message], seconds: float, strategy: str) -> None:
+        # Every place is in the EPUB as the caller named it.
+        messages = [replace(m, container=str(self.epubs[index])) for m in messages]
         self.results[index] = CheckResult(self.epubs[index], messages, seconds)
         if strategy not in self.used:
             self.used.append(strategy)
@@ -106,13 +109,13 @@ def run_epubcheck(epubs: Iterable[Path | str], *, java: str | os.PathLike | None
             else:
                 text = ("The EPUB file could not be found: it is a folder, not a file."
                         if epub.exists() else "The EPUB file could not be found.")
-                job.done(index, [Message(MISSING_FILE, "FATAL", text)], 0.0, "none")
+                job.done(index, [message(MISSING_FILE, "FATAL", text)], 0.0, "none")
         for name in chain:
             if not todo:
                 break
             todo = _RUNNERS[name](job, todo)
         for index in todo:   # only when a forced strategy could not run at all
-            job.done(index, [Message(CHECKER_CRASHED, "FATAL",
+            job.done(index, [message(CHECKER_CRASHED, "FATAL",
                                      f"EPUBCheck could not be run ({'+'.join(chain)})")], 0.0, "none")
     run.extend(job.results)
     run.seconds = time.perf_counter() - started
@@ -180,7 +183,7 @@ def _sessions(job: _Job, todo: list[int], name: str, command: Callable[[Path], l
         if stuck is not None:                # died or hung on this one: mark it, go on
             todo.remove(stuck)
             ident, what = err
-            job.done(stuck, [Message(ident, "FATAL", what)], 0.0, name)
+            job.done(stuck, [message(ident, "FATAL", what)], 0.0, name)
     return todo
 
 
@@ -276,12 +279,12 @@ def _cli(job: _Job, todo: list[int]) -> list[int]:
                 rc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
                                     timeout=job.timeout + STARTUP_ALLOWANCE, env=job.env).returncode
         except subprocess.TimeoutExpired:
-            job.done(index, [Message(CHECKER_TIMEOUT, "FATAL", f"EPUBCheck did not finish this "
+            job.done(index, [message(CHECKER_TIMEOUT, "FATAL", f"EPUBCheck did not finish this "
                                      f"file within {job.timeout:.0f} s")], time.perf_counter() - started,
                      "cli")
             continue
         except OSError as exc:
-            job.done(index, [Message(CHECKER_CRASHED, "FATAL", f"EPUBCheck could not be run: {exc}")],
+            job.done(index, [message(CHECKER_CRASHED, "FATAL", f"EPUBCheck could not be run: {exc}")],
                      0.0, "cli")
             continue
         messages = read_report(report, log, job.epubs[index], job.input_path(index),

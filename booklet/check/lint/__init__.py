@@ -10,10 +10,10 @@ from pathlib import Path
 
 from booklet.check.lint import css, files, metadata, semantics, xhtml  # noqa: F401 (importing registers the rules)
 from booklet.check.lint.epub import Epub, NotAnEpub
-from booklet.check.lint.model import ERROR, RULES, WARNING, Finding, finding_dict, format_finding, rule, sort_key
+from booklet.check.lint.model import ERROR, RULES, WARNING, Finding, finding, rule, sort_key
 from booklet.check.lint.sources import Sources  # and the source rules
 
-__all__ = ["ERROR", "RULES", "WARNING", "Finding", "Sources", "finding_dict", "format_finding", "lint_epub"]
+__all__ = ["ERROR", "RULES", "WARNING", "Finding", "Sources", "finding", "lint_epub"]
 
 
 @rule("f-000", ERROR, "not a readable EPUB (zip, container or package document)")
@@ -26,11 +26,11 @@ def lint_epub(path: Path | str, sources: Sources | None = None) -> list[Finding]
     try:
         epub = Epub(path)
     except NotAnEpub as exc:
-        return [Finding("f-000", ERROR, f"not a readable EPUB: {exc}")]
+        return [finding("f-000", ERROR, f"not a readable EPUB: {exc}", container=str(path))]
     findings = []
     for check in RULES.values():
         if not check.source:
-            findings.extend(check.run(epub))
+            findings.extend(check.run(epub, str(path)))
         elif sources is not None:
             findings.extend(check.run(sources))
     return sorted(findings, key=sort_key)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from booklet import __version__
 from booklet.errors import BookletError, BuildErrors, display_path
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    _stop_on_sigterm()
     try:
         return args.run(args)
     except BuildErrors as exc:
@@ -76,6 +79,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: internal error: {type(exc).__name__}: {exc} (this is a bug in booklet: "
               "run again with --debug for the traceback and report it)", file=sys.stderr)
         return 70
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> None:
+    """Treat SIGTERM as Ctrl-C, so that temporary files are removed on the way out (issue 15).
+
+    Build workers are forked after this and inherit it.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupted)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def ace_results(shipped_epubs):
 @pytest.mark.parametrize("slug", ["gluteus-medius", "quadratus-lumborum"])
 def test_shipped_booklet_has_no_ace_violations(ace_results, shipped_build, slug):
     result = ace_results[slug]
-    found = map_findings(result.findings, shipped_build[slug].source_map, REPO)
+    found = map_findings(result.findings, shipped_build[slug].made.source_map, REPO)
     assert [format_text(f) for f in found] == []
     assert result.seconds > 0
 

@@ -147,7 +147,7 @@ def test_shipped_booklets_give_no_findings(shipped_build, shipped_epubs):
     """Both shipped booklets are clean, the source rules included."""
     for slug, epub in shipped_epubs.items():
         result = shipped_build[slug]
-        sources = Sources(REPO, slug, result.figures_used, result.glossary_used)
+        sources = Sources(REPO, slug, result.made.figures_used, result.made.glossary_used)
         assert [format_text(f) for f in lint_epub(epub, sources)] == [], slug
 
 
@@ -258,13 +258,13 @@ def test_validate_maps_our_own_epub_to_markdown(shipped_build, shipped_epubs, tm
                 data = data.replace(b'<img src="images/anatomy.png" alt="', b'<img src="images/anatomy.png" x="')
             target.writestr(info, data)
     root = tmp_path          # validate looks beside the EPUB, among other places
-    write_source_map(copy, root, slug, shipped_build[slug].source_map)
+    write_source_map(copy, root, slug, shipped_build[slug].made.source_map)
     assert main(["validate", str(copy)]) == 1
     out = capsys.readouterr().out
     with zipfile.ZipFile(copy) as archive:
         xhtml = archive.read("EPUB/chapter-02.xhtml").decode("utf-8").splitlines()
     at = next(n for n, text in enumerate(xhtml, 1) if '<img src="images/anatomy.png"' in text)
-    line = source_line(shipped_build[slug].source_map["EPUB/chapter-02.xhtml"]["lines"], at)
+    line = source_line(shipped_build[slug].made.source_map["EPUB/chapter-02.xhtml"]["lines"], at)
     assert f"{root / 'chapters' / slug / '02-anatomy.md'}:{line}: <img src='images/anatomy.png'> has no alt" \
         in out.replace(str(Path.cwd()) + "/", ""), out
 

@@ -126,7 +126,7 @@ def test_rebuild_is_byte_identical(shipped_epubs, tmp_path):
 
 
 def test_source_map_names_every_generated_file(shipped_build):
-    mapping = shipped_build["gluteus-medius"].source_map
+    mapping = shipped_build["gluteus-medius"].made.source_map
     assert mapping["EPUB/content.opf"]["source"] == "chapters/gluteus-medius/booklet.toml"
     assert mapping["EPUB/chapter-04.xhtml"]["source"] == "chapters/gluteus-medius/04-trigger-points.md"
     assert mapping["EPUB/chapter-04.xhtml"]["lines"]

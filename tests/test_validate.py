@@ -136,7 +136,7 @@ def test_one_result_per_epub_in_order_with_times(checked):
     assert sorted(map(id, checked["seen"])) == sorted(map(id, run))
     assert all(r.seconds >= 0 for r in run)
     assert run.seconds >= sum(r.seconds for r in run) - 1e-6
-    assert run.strategy in ("launcher", "source", "jpype", "cli")
+    assert run.strategy in ("launcher", "source", "cli")
 
 
 def test_valid_epub_has_no_errors_or_warnings(checked):
@@ -317,7 +317,7 @@ def test_java_too_old_or_broken(tmp_path, version, body):
 
 @posix_only
 def test_chain_falls_through_to_cli_and_never_raises(tmp_path, monkeypatch):
-    # No javac, no launcher cache, no libjvm, a "java" that fails at once: every JVM
+    # No javac, no launcher cache, a "java" that fails at once: every JVM
     # strategy is unavailable and the CLI reports, per EPUB, what java printed.
     java = fake_java(tmp_path, "echo 'Error: module jdk.compiler not found' >&2; exit 1")
     epub = write_valid_epub(tmp_path / "book.epub")

@@ -73,7 +73,7 @@ def report(results: list[BookletResult]) -> None:
     rows = [("booklet", "chapters", "figures", "size", "validation", "time")]
     for r in results:
         status = r.validation + (" (cached)" if r.cached else "") if r.ok and r.epub else "FAILED"
-        rows.append((r.slug, str(r.chapters), str(r.figures), f"{r.size / 1024:.0f} KiB" if r.epub else "-",
+        rows.append((r.slug, str(r.made.chapters), str(r.made.figures), f"{r.size / 1024:.0f} KiB" if r.epub else "-",
                      status, f"{r.seconds:.1f} s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

@@ -19,7 +19,7 @@ from booklet.incremental.records import BadRecord, dumps, loads
 from booklet.model import config_path, image_dir, source_dir
 from booklet.render.theme import template_dirs
 
-FORMAT = 2          # 2: JSON records
+FORMAT = 3          # 2: JSON records; 3: records of pipeline.Made
 
 
 def _hash_files(digest, files) -> None:

@@ -21,6 +21,7 @@ KINDS = {
     "ChapterStats": "booklet.render.booklet:ChapterStats",
     "Entry": "booklet.publish.catalog:Entry",
     "Diagnostic": "booklet.errors:Diagnostic",
+    "Made": "booklet.model:Made",
 }
 
 

@@ -20,7 +20,7 @@ from booklet.incremental.cache import read_record, write_record
 from booklet.model import config_path, image_dir, source_dir
 from booklet.render.theme import template_dirs
 
-FORMAT = 2          # 2: JSON records
+FORMAT = 3          # 2: JSON records; 3: records of pipeline.Made
 Stamp = dict[str, tuple[int, int]]
 
 

@@ -131,13 +131,17 @@ def entries(rendered: RenderedBooklet) -> list[tuple[str, bytes]]:
 
 def write_zip(path: Path, files: list[tuple[str, bytes]], date_time: tuple) -> None:
     """Write *files* in order, each with its own ZipInfo: one fixed time, fixed permissions."""
-    with zipfile.ZipFile(path, "w") as archive:
+    with open(path, "wb") as handle:
+        archive = zipfile.ZipFile(handle, "w")
         for name, data in files:
             info = zipfile.ZipInfo(name, date_time)
             stored = name == "mimetype" or name.lower().endswith(PACKED_SUFFIXES)
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data, compresslevel=None if stored else DEFLATE_LEVEL)
+        # Closed only when complete: an interrupt mid-entry leaves a file the caller deletes,
+        # not a "Can't close the ZIP file" error in place of the KeyboardInterrupt (issue 15).
+        archive.close()
 
 
 def write_epub(rendered: RenderedBooklet, path: Path) -> None:

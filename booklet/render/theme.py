@@ -120,7 +120,6 @@ def _error_line(exc: BaseException, name: str) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.endswith(name):
-            line = tb.tb_frame.f_globals.get("__jinja_template__", None) and None
             template = tb.tb_frame.f_globals.get("__jinja_template__")
             if template is not None:
                 line = template.get_corresponding_lineno(tb.tb_lineno)

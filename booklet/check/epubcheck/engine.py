@@ -6,11 +6,9 @@ Strategies, tried in this order until every EPUB has a result:
               once by ``javac`` and cached (needs a JDK the first time).
 ``source``    ``java -cp epubcheck.jar Launcher.java``: single-file source launch
               (needs the ``jdk.compiler`` module, i.e. a JDK, on every run).
-``jpype``     EPUBCheck in-process through JPype, in a child Python process
-              (works with a JRE only; needs the optional ``jpype1`` package).
 ``cli``       one ``java -jar epubcheck.jar --json`` per EPUB: always works, slow.
 
-The first three print one progress line per EPUB (see ``booklet/java/Launcher.java``).
+The first two print one progress line per EPUB (see ``booklet/java/Launcher.java``).
 A strategy that dies before its first EPUB is taken as unavailable and the next is
 tried; one that dies (or times out) later marks the EPUB it was on and is restarted
 for the rest. ``BOOKLET_EPUBCHECK_STRATEGY=cli`` (a comma-separated list) overrides
@@ -18,12 +16,10 @@ the order, as does ``strategy=``.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,13 +32,12 @@ from booklet.check.epubcheck import java as jv
 from booklet.check.epubcheck.messages import (CHECKER_CRASHED, CHECKER_TIMEOUT, MISSING_FILE, CheckResult,
                                          CheckRun, Message, message, read_report)
 
-STRATEGIES = ("launcher", "source", "jpype", "cli")
+STRATEGIES = ("launcher", "source", "cli")
 # C1 only and the serial collector start EPUBCheck ~0.8 s sooner; small EPUBs never need C2.
 JVM_OPTIONS = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                "-Djava.awt.headless=true", "-Duser.language=en", "-Duser.country=US",
                "-Dfile.encoding=UTF-8")
 STARTUP_ALLOWANCE = 120.0   # seconds added to the first EPUB's time limit for the JVM start
-WORKER = Path(__file__).resolve().parent / "jpype_worker.py"
 
 
 class _Job:
@@ -160,17 +155,6 @@ def _source(job: _Job, todo: list[int]) -> list[int]:
     return _sessions(job, todo, "source",
                      lambda out: [str(job.java), *job.options, "-cp", str(job.jar),
                                   str(jv.LAUNCHER_SOURCE), str(out)])
-
-
-def _jpype(job: _Job, todo: list[int]) -> list[int]:
-    if importlib.util.find_spec("jpype") is None:
-        return todo
-    libjvm = jv.find_libjvm(job.java)
-    if libjvm is None:
-        return todo
-    return _sessions(job, todo, "jpype",
-                     lambda out: [sys.executable, str(WORKER), str(libjvm), str(job.jar), str(out),
-                                  *job.options])
 
 
 def _sessions(job: _Job, todo: list[int], name: str, command: Callable[[Path], list[str]]) -> list[int]:
@@ -293,4 +277,4 @@ def _cli(job: _Job, todo: list[int]) -> list[int]:
     return []
 
 
-_RUNNERS = {"launcher": _launcher, "source": _source, "jpype": _jpype, "cli": _cli}
+_RUNNERS = {"launcher": _launcher, "source": _source, "cli": _cli}

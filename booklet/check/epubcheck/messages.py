@@ -69,7 +69,7 @@ class CheckRun(list):
     ``seconds``: wall time of the whole call; ``startup_seconds``: the part spent
     outside the per-EPUB checks (starting the JVM, compiling the launcher);
     ``strategy``: which way of running EPUBCheck did the work (``launcher``,
-    ``source``, ``jpype`` or ``cli``; several joined by ``+`` after a fallback).
+    ``source`` or ``cli``; several joined by ``+`` after a fallback).
     """
 
     seconds: float = 0.0

@@ -41,8 +41,8 @@ def lint_build(result, root: Path | None, strict: bool = False) -> tuple[int, in
     """Lint *result*'s EPUB (a ``BookletResult``) and record what it finds; return the numbers
     of findings that fail the booklet and of those that only warn."""
     started = time.perf_counter()
-    sources = Sources(root, result.slug, result.figures_used, result.glossary_used) if root else None
-    findings = map_findings(lint_epub(result.epub, sources), result.source_map, root)
+    sources = Sources(root, result.slug, result.made.figures_used, result.made.glossary_used) if root else None
+    findings = map_findings(lint_epub(result.epub, sources), result.made.source_map, root)
     failing = record(result, findings, strict)
     result.seconds += time.perf_counter() - started
     return failing, len(findings) - failing

@@ -188,27 +188,7 @@ def _session(job: _Job, todo: list[int], name: str, command: Callable[[Path], li
         lines: queue.Queue = queue.Queue()
         reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
         reader.start()
-        ended = timed_out = False
-        limit = job.timeout + STARTUP_ALLOWANCE
-        while not ended:
-            try:
-                line = lines.get(timeout=limit)
-            except queue.Empty:
-                timed_out = True
-                break
-            if line is None:
-                break
-            parts = line.split()
-            if parts[:1] == ["BOOKLET-EPUBCHECK-END"]:
-                ended = True
-            elif len(parts) == 4 and parts[0] == "BOOKLET-EPUBCHECK":
-                k, nanos, rc = int(parts[1]), int(parts[2]), int(parts[3])
-                index = todo[k]
-                messages = read_report(out / f"{k}.json", out / f"{k}.log", job.epubs[index],
-                                       job.input_path(index), rc)
-                job.done(index, messages, nanos / 1e9, name)
-                finished.add(index)
-                limit = job.timeout
+        ended, timed_out = _follow(job, todo, name, out, lines, finished)
         if not ended:
             proc.kill()
         try:
@@ -227,6 +207,31 @@ def _session(job: _Job, todo: list[int], name: str, command: Callable[[Path], li
     detail = _tail(stderr_path)
     return finished, stuck, (CHECKER_CRASHED, "EPUBCheck's JVM died checking this file"
                              + (f": {detail}" if detail else f" (exit code {proc.returncode})"))
+
+
+def _follow(job: _Job, todo: list[int], name: str, out: Path, lines: queue.Queue,
+            finished: set[int]) -> tuple[bool, bool]:
+    """Read the launcher's progress lines, taking each EPUB's report as it is announced;
+    return (whether it said it ended, whether it went silent for too long)."""
+    limit = job.timeout + STARTUP_ALLOWANCE
+    while True:
+        try:
+            line = lines.get(timeout=limit)
+        except queue.Empty:
+            return False, True
+        if line is None:
+            return False, False
+        parts = line.split()
+        if parts[:1] == ["BOOKLET-EPUBCHECK-END"]:
+            return True, False
+        if len(parts) == 4 and parts[0] == "BOOKLET-EPUBCHECK":
+            k, nanos, rc = int(parts[1]), int(parts[2]), int(parts[3])
+            index = todo[k]
+            messages = read_report(out / f"{k}.json", out / f"{k}.log", job.epubs[index],
+                                   job.input_path(index), rc)
+            job.done(index, messages, nanos / 1e9, name)
+            finished.add(index)
+            limit = job.timeout
 
 
 def _pump(stream, lines: queue.Queue) -> None:

@@ -1,5 +1,5 @@
 """Diagnostics: the one type for every error and warning users see (config, build,
-EPUBCheck, lint, Ace), with one text and one JSON form.
+EPUBCheck, lint, Ace), with one text form (:func:`format_text`) and one JSON form (:func:`diagnostic_dict`).
 
 A diagnostic names a file and, where known, a line and column; it reads
 ``error: <path>:<line>:<col>: <what> (<fix>)``.  :class:`BookletError` is the exception
@@ -7,7 +7,6 @@ that carries one out of a stage.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,15 +97,10 @@ def format_text(diagnostic: Diagnostic) -> str:
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict:
-    """A diagnostic as JSON wants it: the place as the text shows it, keys in a fixed order."""
+    """The one JSON form: the place as the text shows it, keys in a fixed order."""
     d = diagnostic
     return {"path": _place(d.path, d.container), "line": d.line, "col": d.col, "severity": d.severity,
             "code": d.code, "message": d.message, "hint": d.hint, "tool": d.tool}
-
-
-def to_json(diagnostics, indent: int | None = 2) -> str:
-    """Every diagnostic as a JSON list: the one JSON form."""
-    return json.dumps([diagnostic_dict(d) for d in diagnostics], indent=indent, ensure_ascii=False)
 
 
 class BookletError(Exception):

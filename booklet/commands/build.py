@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from booklet.errors import format_text
 from booklet.pipeline import BookletResult, BuildOptions, build
 
 
@@ -67,9 +68,9 @@ def report(results: list[BookletResult]) -> None:
     """Print warnings and errors, then a summary table."""
     for result in results:
         for warning in result.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(format_text(warning), file=sys.stderr)
         for error in result.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(format_text(error.diagnostic), file=sys.stderr)
     rows = [("booklet", "chapters", "figures", "size", "validation", "time")]
     for r in results:
         status = r.validation + (" (cached)" if r.cached else "") if r.ok and r.epub else "FAILED"

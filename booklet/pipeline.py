@@ -13,6 +13,7 @@ them: a rebuild with nothing to do costs little more than starting Python.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from dataclasses import dataclass, field
@@ -75,16 +76,17 @@ def build(options: BuildOptions, progress: Callable[[BookletResult], None] | Non
     if todo and options.validate:
         _check_java()                  # before any work; booklets reused as they were need no Java
     try:
-        made = _make_all(root, todo, out, options, progress)                   # read, render, package
-        results = [reused[slug] or made[slug] for slug in slugs]
-        new = [r for r in results if r.ok and r.epub is not None and not r.cached]
-        if options.validate and new:
-            _validate(new, options.strict, root)                                # EPUBCheck, lint
-        for result in results:
-            _put_in_place(result, options, root, stamps)
+        # read → render → package, booklet by booklet (the unchanged ones first, as they are)
+        made = _make_all(root, todo, out, options, progress, [r for r in reused.values() if r])
+        if options.validate:
+            made = list(made)
+            _validate([r for r in made if r.ok and r.epub is not None and not r.cached], options.strict, root)
+        # Without validation each booklet is put in place as it arrives, while the others are made.
+        done = {r.slug: _put_in_place(r, options, root, stamps) for r in made}
     except BaseException:
         remove_temporaries(out, slugs)     # interrupted, or no Java: leave no temporary file behind
         raise
+    results = [done[slug] for slug in slugs]
     _write_catalog(root, out, slugs, results, stamps, changed=bool(todo))
     return results
 
@@ -150,20 +152,19 @@ def _check_java() -> None:
         raise
 
 
-def _make_all(root: Path, slugs: list[str], out: Path, options: BuildOptions,
-              progress=None) -> dict[str, BookletResult]:
-    """Make each booklet, in worker processes when there is more than one to make."""
+def _make_all(root: Path, slugs: list[str], out: Path, options: BuildOptions, progress=None,
+              unchanged: list[BookletResult] = ()):
+    """Yield the *unchanged* booklets, then each booklet of *slugs* as it is made, in worker
+    processes when there is more than one to make."""
     if slugs:
         out.mkdir(parents=True, exist_ok=True)
     tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs]
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(tasks)))
-    results = _in_workers(tasks, jobs) if jobs > 1 else (make_booklet(*task) for task in tasks)
-    made = {}
-    for result in results:
-        made[result.slug] = result
+    made = _in_workers(tasks, jobs) if jobs > 1 else (make_booklet(*task) for task in tasks)
+    for result in itertools.chain(unchanged, made):
         if progress:
             progress(result)
-    return made
+        yield result
 
 
 def _in_workers(tasks: list[tuple], jobs: int):
@@ -254,6 +255,8 @@ def _prepare_catalog_entry(rendered, cache, out: Path, temp: Path) -> None:
 
 def _validate(results: list[BookletResult], strict: bool, root: Path | None = None) -> None:
     """Run EPUBCheck once over every new EPUB, then booklet lint; errors (and with strict, warnings) fail."""
+    if not results:
+        return
     from booklet.check.epubcheck import map_to_source, run_epubcheck
     from booklet.check.lint.build import lint_build, record
 
@@ -295,11 +298,11 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _put_in_place(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> None:
+def _put_in_place(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> BookletResult:
     """Move a good EPUB into place atomically, or drop the temporary file of a bad one; with
     --strict a warning fails the booklet as an error would, reused or not (issue 14)."""
     if result.epub is None:
-        return
+        return result
     failed = not result.ok or options.strict and bool(result.warnings)
     if failed:
         if not result.cached:
@@ -307,7 +310,7 @@ def _put_in_place(result: BookletResult, options: BuildOptions, root: Path, stam
         result.epub = None
         if result.ok:
             result.validation = "failed (strict)"
-        return
+        return result
     final = options.out.resolve() / f"{result.slug}.epub"
     sha256 = None
     if not result.cached:
@@ -322,6 +325,7 @@ def _put_in_place(result: BookletResult, options: BuildOptions, root: Path, stam
     if not result.stamped:
         record = {"made": result.made, "validation": result.validation, "warnings": result.warnings}
         reuse.remember(root, stamps, result.slug, final, result.inputs, record, sha256)
+    return result
 
 
 def _write_catalog(root: Path, out: Path, slugs: list[str], results: list[BookletResult], stamps: Stamps,

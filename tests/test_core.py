@@ -104,7 +104,7 @@ def test_corrupt_records_are_rebuilt(tmp_path):
     build(options)
     clean = (tmp_path / "out" / "demo.epub").read_bytes()
     for path in (root / ".cache").rglob("*.json"):
-        path.write_bytes(b'{"$Page": {"href": 1}}' if "chapter" in path.parts else b"{not json")
+        path.write_bytes(b'{"$Page": {"href": 1}}\n' if "chapter" in path.parts else b"{not json\n")
     result, = build(options)
     assert result.ok and not result.cached
     assert (tmp_path / "out" / "demo.epub").read_bytes() == clean
@@ -121,6 +121,8 @@ def test_records_round_trip():
              "res": Resource("i.png", "image/png", b"\x89PNG", ("cover-image",)),
              "sets": frozenset({"b", "a"}), "w": [Diagnostic("m", "p", 3)], "$odd": {1: 2}}
     assert loads(dumps(value)) == value
-    for bad in (b'{"$Popen": {}}', b'{"$Page": {"href": "x"}}', b'{"$bytes": "!!"}', b"\x80"):
+    assert dumps(value).count(b"\x89PNG") == 1            # bytes after the JSON line, not in it
+    for bad in (b'{"$Popen": {}}\n', b'{"$Page": {"href": "x"}}\n', b'{"$bytes": "!!"}\n',
+                b'{"$bytes": [2, 5]}\nabc', b"\x80\n", b'{"ok": 1}'):
         with pytest.raises(BadRecord):
             loads(bad)

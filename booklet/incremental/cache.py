@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,17 +44,32 @@ def tool_hash() -> str:
     return digest.hexdigest()
 
 
+#: root -> (the template files' sizes and times, their hash): see templates_hash.
+_TEMPLATES: dict[Path, tuple[tuple, str]] = {}
+#: Files changed this recently are hashed again whatever their stamp says (as the stamps do).
+TRUST_AFTER_NS = 2_000_000_000
+
+
 def templates_hash(root: Path) -> str:
     """Hash every file in the template folders a root uses, in lookup order.
 
-    Not memoised: a long-running process (serve, studio) must see an edited template
-    (about 2 ms for the packaged theme).
+    Remembered per process against the files' sizes and modification times, so that a
+    long-running process (serve, studio) sees an edited template (issue 14: it was
+    memoised for good); a file modified in the last two seconds is never trusted to its
+    stamp, as the stamps do, since an edit may keep both size and time within a clock tick.
     """
+    # The folders too: a file added or removed changes its folder's time.
+    infos = [(str(p), p.stat()) for folder in template_dirs(root) for p in [folder, *_tree(folder)]]
+    stamp = tuple((name, info.st_size, info.st_mtime_ns) for name, info in infos)
+    seen = _TEMPLATES.get(root)
+    if seen and seen[0] == stamp and time.time_ns() - max(t for _, _, t in stamp) > TRUST_AFTER_NS:
+        return seen[1]
     digest = hashlib.sha256()
     for folder in template_dirs(root):
         digest.update(str(folder).encode() + b"\0")
         _hash_files(digest, _tree(folder))
-    return digest.hexdigest()
+    _TEMPLATES[root] = (stamp, digest.hexdigest())
+    return _TEMPLATES[root][1]
 
 
 def assets_hash(root: Path, slug: str) -> str:

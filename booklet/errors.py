@@ -174,7 +174,9 @@ class Report:
             self.errors.append(err)
 
     def warn(self, message: str, path=None, line=None, col=None, hint=None, code=None) -> None:
-        problem = Diagnostic(message, path, line, col, hint, code)
+        self.add_warning(Diagnostic(message, path, line, col, hint, code))
+
+    def add_warning(self, problem: Diagnostic) -> None:
         if not any(_same(problem, seen) for seen in self.warnings):
             self.warnings.append(problem)
 

@@ -126,3 +126,22 @@ def test_records_round_trip():
                 b'{"$bytes": [2, 5]}\nabc', b"\x80\n", b'{"ok": 1}'):
         with pytest.raises(BadRecord):
             loads(bad)
+
+
+def test_strict_sees_the_figure_warning_of_a_reused_chapter(tmp_path, capsys):
+    """A chapter taken from the chapter cache reports its figure's warning again."""
+    from tests.test_properties import FIGURE, _png
+
+    figure = FIGURE.replace('label = "Trigger point"', 'label = "Trigger point"\nlabl = "typo"')
+    root = make_root(tmp_path, {"01-one.md": '# One\n\n![A body](body.toml "Body")\n',
+                                "02-two.md": "# Two\n\nText.\n"},
+                     files={"images/demo/body.png": _png((400, 300)),
+                            "images/demo/body.toml": figure.encode("utf-8")})
+    args = ["build", "--root", str(root), "--out", str(tmp_path / "out"), "-j", "1", "--no-validate"]
+    assert main(args) == 0
+    assert "labl" in capsys.readouterr().err
+    two = root / "chapters" / "demo" / "02-two.md"
+    two.write_text("# Two\n\nOther text.\n", encoding="utf-8")     # chapter one is reused
+    assert main([*args, "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "labl" in err and "--strict treats as errors" in err

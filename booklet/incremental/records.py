@@ -33,8 +33,8 @@ class BadRecord(ValueError):
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-def encode(value, blobs: list[bytes]):
-    """Return *value* as plain JSON data, its bytes appended to *blobs*."""
+def encode(value, blobs: list[tuple[int, bytes]]):
+    """Return *value* as plain JSON data, its bytes appended to *blobs* as (offset, bytes)."""
     kind = type(value)
     if kind in _PLAIN:
         return value

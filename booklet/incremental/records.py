@@ -5,7 +5,7 @@ JSON has no bytes, tuples, sets or paths, and booklet caches a few dataclasses; 
 these is written as a one-key object (``{"$tuple": [...]}``).  Bytes (images, mostly) are
 not put in the JSON: a record is one line of JSON, a newline, then the bytes it refers to
 as ``{"$bytes": [start, length]}`` (base64 in the JSON made records 35 times slower to write
-than the pickles they replace).  Only the dataclasses named in :data:`KINDS` are ever made
+than the records they replace).  Only the dataclasses named in :data:`KINDS` are ever made
 back, field by field; anything else in a file makes the whole record a miss.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python bench/bench_validate.py                       # a small EPUB made here with ebooklib
     python bench/bench_validate.py dist/gluteus-medius.epub --count 10 --repeat 3
-    python bench/bench_validate.py --strategy all        # launcher, source, jpype and cli
+    python bench/bench_validate.py --strategy all        # launcher, source and cli
 
 Prints, per strategy, the wall time for 1 and for N EPUBs, the time per EPUB, the
 time outside the per-EPUB checks (JVM start) and the ratio N/1; the target is a
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10, help="EPUBs in the big run (default 10)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each size; the best counts")
     parser.add_argument("--strategy", default=None,
-                        help="launcher, source, jpype, cli, all, or default: the automatic choice")
+                        help="launcher, source, cli, all, or default: the automatic choice")
     args = parser.parse_args(argv)
     strategies = list(STRATEGIES) if args.strategy == "all" else [args.strategy]
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as temp:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from booklet import __version__
-from booklet.errors import BookletError, BuildErrors, display_path
+from booklet.errors import ERROR, BookletError, BuildErrors, Diagnostic, format_text
 
 COMMANDS = ("build", "validate", "new", "serve", "preview", "studio", "figure")
 
@@ -41,18 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    _stop_on_sigterm()
     try:
         return args.run(args)
     except BuildErrors as exc:
         if args.debug:
             raise
         for error in exc.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(format_text(error.diagnostic), file=sys.stderr)
         return 1
     except BookletError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(format_text(exc.diagnostic), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -61,14 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         # The file system said no (permissions, a full disk, a file where a folder should be).
         if args.debug:
             raise
-        where = f"{display_path(exc.filename)}: " if exc.filename else ""
         if isinstance(exc, (FileExistsError, NotADirectoryError)):
             what, hint = "is a file where a folder is needed", "move it away or choose another --out"
         elif isinstance(exc, PermissionError):
             what, hint = "permission denied", "choose a folder you may write to"
         else:
             what, hint = exc.strerror or str(exc), "check the path and the free space"
-        print(f"error: {where}{what} ({hint})", file=sys.stderr)
+        print(format_text(Diagnostic(what, exc.filename, hint=hint, severity=ERROR)), file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the last resort: a bug, said plainly
         if args.debug:
@@ -76,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: internal error: {type(exc).__name__}: {exc} (this is a bug in booklet: "
               "run again with --debug for the traceback and report it)", file=sys.stderr)
         return 70
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> None:
+    """Treat SIGTERM as Ctrl-C, so that temporary files are removed on the way out (issue 15).
+
+    Build workers are forked after this and inherit it.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupted)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Errors and warnings that users see, each naming a file and, where known, a line."""
+"""Diagnostics: the one type for every error and warning users see (config, build,
+EPUBCheck, lint, Ace), with one text form (:func:`format_text`) and one JSON form (:func:`diagnostic_dict`).
+
+A diagnostic names a file and, where known, a line and column; it reads
+``error: <path>:<line>:<col>: <what> (<fix>)``.  :class:`BookletError` is the exception
+that carries one out of a stage.
+"""
 from __future__ import annotations
 
 import os
@@ -25,11 +31,18 @@ def display_path(path: Path | str) -> str:
     return text
 
 
-def _where(path: Path | str | None, line: int | None, col: int | None) -> str:
+def _place(path, container: str | None = None) -> str | None:
+    """The file part of a place: ``<epub>!<path inside>`` for a file inside an EPUB."""
+    if container is not None:
+        return f"{display_path(container)}!{path}" if path else display_path(container)
+    return display_path(path) if path is not None else None
+
+
+def _where(path: Path | str | None, line: int | None, col: int | None, container: str | None = None) -> str:
     """The ``<path>[:<line>[:<col>]]: `` prefix of a message; the one place paths are formatted."""
-    if path is None:
+    text = _place(path, container)
+    if text is None:
         return ""
-    text = display_path(path)
     if line is not None:
         text += f":{line}"
         if col is not None:
@@ -37,10 +50,63 @@ def _where(path: Path | str | None, line: int | None, col: int | None) -> str:
     return text + ": "
 
 
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding at one place: what is wrong (``message``) and how to fix it (``hint``).
+
+    ``path`` is a file on disk, or with ``container`` a file inside that EPUB
+    (``EPUB/chapter-01.xhtml``); ``line`` and ``col`` are 1-based.  ``tool`` names the
+    checker that found it (``epubcheck``, ``lint``, ``ace``; None for the build itself),
+    whose ``code`` the text form then shows.
+    """
+
+    message: str
+    path: Path | str | None = None
+    line: int | None = None
+    col: int | None = None
+    hint: str | None = None
+    code: str | None = None
+    severity: str = WARNING
+    tool: str | None = None
+    container: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
+
+    def __str__(self) -> str:
+        text = _where(self.path, self.line, self.col, self.container) + self.message
+        text = f"{text} ({self.hint})" if self.hint else text
+        return f"{text} [{self.code}]" if self.tool and self.code else text
+
+
+#: A warning noted while building (the name the stages use).
+Problem = Diagnostic
+
+
+def format_text(diagnostic: Diagnostic) -> str:
+    """``<severity>: <path>:<line>:<col>: <what> (<fix>)``: the one text form."""
+    return f"{diagnostic.severity}: {diagnostic}"
+
+
+def diagnostic_dict(diagnostic: Diagnostic) -> dict:
+    """The one JSON form: the place as the text shows it, keys in a fixed order."""
+    d = diagnostic
+    return {"path": _place(d.path, d.container), "line": d.line, "col": d.col, "severity": d.severity,
+            "code": d.code, "message": d.message, "hint": d.hint, "tool": d.tool}
+
+
 class BookletError(Exception):
     """A problem with the user's input or environment, shown without a traceback.
 
-    Reads as ``<path>[:<line>[:<col>]]: <message> (<hint>)``.
+    Carries a :class:`Diagnostic` of severity ``error``; reads as its text.
     """
 
     def __init__(self, message: str, path: Path | str | None = None,
@@ -58,11 +124,12 @@ class BookletError(Exception):
         # Errors cross from build worker processes; keep every field, not only the message.
         return (self.__class__, (self.message, self.path, self.line, self.col, self.hint, self.code))
 
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.message, self.path, self.line, self.col, self.hint, self.code, ERROR)
+
     def __str__(self) -> str:
-        text = _where(self.path, self.line, self.col) + self.message
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
+        return str(self.diagnostic)
 
 
 class ConfigError(BookletError):
@@ -94,29 +161,11 @@ class BuildErrors(Exception):
 
 
 @dataclass
-class Problem:
-    """A warning (or an error kept for later) noted while building."""
-
-    message: str
-    path: Path | str | None = None
-    line: int | None = None
-    col: int | None = None
-    hint: str | None = None
-    code: str | None = None
-
-    def __str__(self) -> str:
-        text = _where(self.path, self.line, self.col) + self.message
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
-
-
-@dataclass
 class Report:
     """Collects the errors and warnings of one build so all are shown, not only the first."""
 
     errors: list[BookletError] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def error(self, err: BookletError) -> None:
         # Two checks may catch one fault (a remote image is both a bad source and unsafe markup):
@@ -125,7 +174,9 @@ class Report:
             self.errors.append(err)
 
     def warn(self, message: str, path=None, line=None, col=None, hint=None, code=None) -> None:
-        problem = Problem(message, path, line, col, hint, code)
+        self.add_warning(Diagnostic(message, path, line, col, hint, code))
+
+    def add_warning(self, problem: Diagnostic) -> None:
         if not any(_same(problem, seen) for seen in self.warnings):
             self.warnings.append(problem)
 

@@ -160,3 +160,15 @@ class RenderedBooklet:
     figures_used: set = field(default_factory=set)
     glossary_used: set = field(default_factory=set)
     cover_thumbnail: tuple | None = None   # (JPEG bytes, (width, height)) of a drawn cover
+
+
+@dataclass
+class Made:
+    """What making a booklet gave that the later stages, the summary and the next build need."""
+
+    chapters: int = 0
+    figures: int = 0
+    # File inside the EPUB -> its source (and line pairs), for pointing findings at Markdown.
+    source_map: dict = field(default_factory=dict)
+    figures_used: frozenset = frozenset()
+    glossary_used: frozenset = frozenset()

@@ -1,25 +1,31 @@
 """The build, top to bottom: read → render → package → validate → put in place.
 
-Booklets whose stamps show nothing changed are reused at once (:mod:`booklet.incremental.stamps`);
-the others are made in parallel worker processes (one booklet per task, so memory does
-not grow with the catalog); EPUBCheck then runs once, in one JVM, over every new EPUB; a
-good EPUB is renamed into place, a bad one never replaces the previous file.
+:func:`build` is the whole of it.  Booklets whose files are untouched since their EPUB
+was made are taken as they are (:mod:`booklet.incremental.reuse`); the others are made
+(read, rendered, packaged into a temporary file beside the target) in worker processes,
+one booklet per task; EPUBCheck then runs once, in one JVM, over every new EPUB, with
+the lint after it; a good EPUB is renamed into place, a bad one never replaces the
+previous file.  An interrupt (Ctrl-C, SIGTERM) removes the temporary files; a build
+first removes those a killed build left.
 
 The rendering, packaging and catalog modules are imported only when there is work for
 them: a rebuild with nothing to do costs little more than starting Python.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from booklet.errors import BookletError, BuildErrors, EnvironmentProblem, Report, ValidationError
+from booklet.errors import BookletError, BuildErrors, Diagnostic, EnvironmentProblem, Report
+from booklet.incremental import reuse
+from booklet.incremental.stamps import Stamps
+from booklet.model import Made
 from booklet.read.paths import check_slug
 from booklet.read.reader import find_slugs, read_booklet
-from booklet.incremental.stamps import Stamps, booklet_stamp, partner_stamp
 
 
 @dataclass
@@ -35,106 +41,107 @@ class BuildOptions:
 
 @dataclass
 class BookletResult:
-    """What one booklet's build gave: the numbers shown in the summary table."""
+    """What one booklet's build gave: its EPUB, its verdict and what it found."""
 
     slug: str
-    epub: Path | None = None
-    chapters: int = 0
-    figures: int = 0
-    size: int = 0
+    epub: Path | None = None          # a temporary file until put in place
+    made: Made = field(default_factory=Made)
     validation: str = "skipped"
+    size: int = 0
     seconds: float = 0.0
     errors: list[BookletError] = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    source_map: dict = field(default_factory=dict)
-    cache_key: str | None = None
-    cached: bool = False              # the EPUB in place was reused as it was
-    stamped: bool = False             # ... and known unchanged from the stamps alone
-    figures_used: frozenset = frozenset()
-    glossary_used: frozenset = frozenset()
-    inputs: dict = field(default_factory=dict)    # the stamp of the files read, taken before reading
-    partners: tuple = ()
+    warnings: list[Diagnostic] = field(default_factory=list)
+    reused: str | None = None         # "stamps" or "cache": the EPUB in place was kept as it was
+    inputs: reuse.Inputs | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def cached(self) -> bool:
+        return self.reused is not None
+
+    @property
+    def stamped(self) -> bool:
+        return self.reused == "stamps"
+
 
 def build(options: BuildOptions, progress: Callable[[BookletResult], None] | None = None) -> list[BookletResult]:
     """Build the chosen booklets; a failed booklet never replaces its previous EPUB."""
-    root = options.root.resolve()
-    slugs = options.slugs or find_slugs(root)
-    if not slugs:
-        raise BookletError("no booklets found", root / "chapters",
-                           hint="each booklet is a folder chapters/<slug>/ with a booklet.toml")
-    for slug in options.slugs:
-        check_slug(slug, root)        # before any path is made of it (issue 15: "../../x" left the root)
-    out = options.out.resolve()
+    root, out, slugs = options.root.resolve(), options.out.resolve(), _slugs(options)
     stamps = Stamps(root)
-    fresh = {slug: _stamped(slug, out, stamps, options) for slug in slugs}
-    for result in fresh.values():
-        if result is not None and progress:
-            progress(result)
-    finished: set[str] = set()
-
-    def arrived(result: BookletResult) -> None:
-        if not options.validate:       # nothing to wait for: put it in place while the others are made
-            _finish(result, options, root, stamps)
-            finished.add(result.slug)
-        if progress:
-            progress(result)
-
-    tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs if fresh[slug] is None]
-    if tasks and options.validate:
+    remove_temporaries(out, slugs, stale_only=True)
+    reused = {slug: _unchanged(slug, out, stamps, options) for slug in slugs}
+    todo = [slug for slug in slugs if reused[slug] is None]
+    if todo and options.validate:
         _check_java()                  # before any work; booklets reused as they were need no Java
-    out.mkdir(parents=True, exist_ok=True)
-    made = iter(_run(tasks, options.jobs, arrived, meanwhile=lambda: _prepare_catalog(root)) if tasks else [])
-    results = [fresh[slug] or next(made) for slug in slugs]
-    pending = [r for r in results if r.ok and r.epub is not None and not r.cached]
-    if options.validate and pending:
-        try:
-            _validate(pending, options.strict, root)
-        except BaseException:          # no Java, interrupted: leave no temporary file behind
-            for result in pending:
-                result.epub.unlink(missing_ok=True)
-            raise
-    for result in results:
-        if result.slug not in finished:
-            _finish(result, options, root, stamps)
-    listed = sorted(set(slugs) | set(_all_slugs(root)))       # the catalog lists every booklet in out
-    if tasks or not stamps.catalog_fresh(out, listed):
-        from booklet.publish.catalog import write_catalog
-
-        write_catalog(root, options.out, results)
-        stamps.record_catalog(out, listed)
+    try:
+        # read → render → package, booklet by booklet (the unchanged ones first, as they are)
+        made = _make_all(root, todo, out, options, progress, [r for r in reused.values() if r])
+        if options.validate:
+            made = list(made)
+            _validate([r for r in made if r.ok and r.epub is not None and not r.cached], options.strict, root)
+        # Without validation each booklet is put in place as it arrives, while the others are made.
+        done = {r.slug: _put_in_place(r, options, root, stamps) for r in made}
+    except BaseException:
+        remove_temporaries(out, slugs)     # interrupted, or no Java: leave no temporary file behind
+        raise
+    results = [done[slug] for slug in slugs]
+    _write_catalog(root, out, slugs, results, stamps, changed=bool(todo))
     return results
 
 
-def _prepare_catalog(root: Path) -> None:
-    from booklet.publish.catalog import prepare
+def _slugs(options: BuildOptions) -> list[str]:
+    slugs = options.slugs or find_slugs(options.root.resolve())
+    if not slugs:
+        raise BookletError("no booklets found", options.root.resolve() / "chapters",
+                           hint="each booklet is a folder chapters/<slug>/ with a booklet.toml")
+    for slug in options.slugs:
+        check_slug(slug, options.root.resolve())   # before any path is made of it (issue 15: "../../x" left the root)
+    return slugs
 
-    prepare(root)
+
+def temporary_name(slug: str) -> str:
+    """The prefix of a booklet's temporary EPUB: the writing process's id tells a stale one."""
+    return f".{slug}.{os.getpid()}."
 
 
-def _all_slugs(root: Path) -> list[str]:
+def remove_temporaries(out: Path, slugs, stale_only: bool = False) -> None:
+    """Remove the temporary EPUBs of *slugs* in *out* whose writing process is gone (a build
+    killed outright, or this build's stopped workers) and, unless *stale_only*, this
+    process's own; never those of another build still running."""
+    for slug in slugs:
+        for path in out.glob(f".{slug}.*.epub.tmp"):
+            pid = path.name[len(slug) + 2:].split(".")[0]
+            if not _alive(pid) or not stale_only and pid == str(os.getpid()):
+                path.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
     try:
-        return find_slugs(root)
-    except BookletError:
-        return []
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True                    # someone else's process: alive
+    return True
 
 
-def _stamped(slug: str, out: Path, stamps: Stamps, options: BuildOptions) -> BookletResult | None:
+def _unchanged(slug: str, out: Path, stamps: Stamps, options: BuildOptions) -> BookletResult | None:
     """The result of a booklet whose stamp shows nothing changed since its EPUB was made."""
     if not options.cache:
         return None
     final = out / f"{slug}.epub"
-    record = stamps.fresh(slug, final, want_valid=options.validate)
-    if record is None:
-        return None
-    result = BookletResult(slug, epub=final, cached=True, stamped=True)
-    for name, value in record.items():
-        setattr(result, name, value)
-    return result
+    record = reuse.stamped_record(stamps, final, slug, want_valid=options.validate)
+    return None if record is None else _from_record(slug, final, record, "stamps")
+
+
+def _from_record(slug: str, final: Path, record: dict, how: str, inputs=None) -> BookletResult:
+    return BookletResult(slug, final, record["made"], record["validation"], reused=how,
+                         warnings=list(record["warnings"]), inputs=inputs)
 
 
 def _check_java() -> None:
@@ -148,133 +155,121 @@ def _check_java() -> None:
         raise
 
 
-def _run(tasks: list[tuple], jobs: int | None, progress, meanwhile=None) -> list[BookletResult]:
-    """Make each booklet, in worker processes when there is more than one to make; the main
-    process does *meanwhile* while they work."""
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    if jobs > 1:
-        # The processes fill the cores already: one figure thread each beside the Markdown
-        # (measured: less memory at once and a few per cent quicker than one per core).
-        tasks = [(*task, 1) for task in tasks]
-    if jobs == 1:
-        results = []
-        for task in tasks:
-            results.append(make_booklet(*task))
-            if progress:
-                progress(results[-1])
-        return results
+def _make_all(root: Path, slugs: list[str], out: Path, options: BuildOptions, progress=None,
+              unchanged: list[BookletResult] = ()):
+    """Yield the *unchanged* booklets, then each booklet of *slugs* as it is made, in worker
+    processes when there is more than one to make."""
+    if slugs:
+        out.mkdir(parents=True, exist_ok=True)
+    tasks = [(root, slug, out, options.cache, options.validate) for slug in slugs]
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(tasks)))
+    made = _in_workers(tasks, jobs) if jobs > 1 else (make_booklet(*task) for task in tasks)
+    for result in itertools.chain(unchanged, made):
+        if progress:
+            progress(result)
+        yield result
+
+
+def _in_workers(tasks: list[tuple], jobs: int):
+    """Yield each task's result, made in *jobs* processes (one figure thread each: the
+    processes fill the cores already, and it was a few per cent quicker than one per core)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
     try:
-        futures = [pool.submit(make_booklet, *task) for task in tasks]
-        if meanwhile:
-            meanwhile()
-        results = []
+        futures = [pool.submit(make_booklet, *task, 1) for task in tasks]
         for future in futures:
-            results.append(future.result())
-            if progress:
-                progress(results[-1])
+            yield future.result()
     except BaseException:
+        # Interrupted: the booklets being made are finished, then the caller removes their files.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    # All results are in: let the workers wind down while the catalog is written
-    # (Python still waits for them before it exits).
-    pool.shutdown(wait=False)
-    return results
+    pool.shutdown(wait=False)          # all in: the workers wind down while the rest goes on
+
+
+def _ignore_interrupts() -> None:
+    """Leave Ctrl-C and SIGTERM to the main process, which stops the workers and cleans up."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def make_booklet(root: Path, slug: str, out: Path, use_cache: bool = True,
                  want_valid: bool = True, figure_threads: int | None = None) -> BookletResult:
     """Read, render and package one booklet into a temporary file beside its target."""
-    from booklet.incremental.cache import Cache, booklet_inputs_hash
-
     started = time.perf_counter()
-    result = BookletResult(slug)
+    result = BookletResult(slug, inputs=reuse.inputs_before_reading(root, slug))
     report = Report()
-    cache = Cache(root / ".cache" / "booklet", read=use_cache)
-    # Taken before reading: a file saved while the booklet is being made shows as changed next time.
-    result.inputs = booklet_stamp(root, slug)
+    cache = reuse.cache_for(root, read=use_cache)
     try:
         # partial: go on to render despite read errors, so one run reports them all (render raises)
         booklet = read_booklet(root, slug, report, partial=True)
-        result.partners = tuple(booklet.meta.partners)
-        result.inputs.update(partner_stamp(root, result.partners))
-        result.cache_key = booklet_inputs_hash(root, slug, booklet.meta.partners)
-        if report.errors or not _reuse(result, cache, out, want_valid):
-            _render_and_package(result, booklet, report, cache, out, figure_threads)
+        result.inputs = reuse.inputs_after_reading(result.inputs, root, slug, booklet.meta.partners)
+        final = out / f"{slug}.epub"
+        record = None if report.errors else reuse.cached_record(cache, result.inputs, final, want_valid)
+        if record is not None:
+            result = _from_record(slug, final, record, "cache", result.inputs)
+        else:
+            result.epub, result.made = _render_and_package(booklet, report, cache, out, figure_threads)
     except BuildErrors as exc:
         result.errors.extend(exc.errors)
     except BookletError as exc:
         result.errors.append(exc)
-    result.warnings.extend(report.warnings)
+    # A reused booklet's recorded warnings first, then what reading found again: each once.
+    result.warnings = list(dict.fromkeys(result.warnings + report.warnings))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _reuse(result: BookletResult, cache, out: Path, want_valid: bool) -> bool:
-    """Reuse the EPUB in place when nothing it was built from has changed."""
-    from booklet.incremental.cache import file_sha256
-
-    entry = cache.get("booklet", result.cache_key)
-    final = out / f"{result.slug}.epub"
-    if not entry or entry["sha256"] != file_sha256(final):
-        return False
-    if want_valid and entry["validation"] != "valid":
-        return False
-    for key in ("chapters", "figures", "source_map", "figures_used", "glossary_used"):
-        setattr(result, key, entry[key])
-    result.epub, result.cached, result.validation = final, True, entry["validation"]
-    return True
-
-
-def _render_and_package(result: BookletResult, booklet, report: Report, cache, out: Path,
-                        figure_threads: int | None = None) -> None:
+def _render_and_package(booklet, report: Report, cache, out: Path,
+                        figure_threads: int | None) -> tuple[Path, Made]:
+    """Render *booklet* and write its EPUB to a temporary file in *out*."""
     import tempfile
 
-    from booklet.publish.catalog import cached_thumbnail, remember_entry
     from booklet.package.epub import write_epub
     from booklet.render.booklet import render_booklet
 
     rendered = render_booklet(booklet, report, cache, figure_threads)
-    fd, temp = tempfile.mkstemp(prefix=f".{result.slug}.", suffix=".epub.tmp", dir=out)
+    fd, name = tempfile.mkstemp(prefix=temporary_name(booklet.slug), suffix=".epub.tmp", dir=out)
     os.close(fd)
+    temp = Path(name)
     try:
-        write_epub(rendered, Path(temp))
+        write_epub(rendered, temp)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
-    result.epub = Path(temp)
+    _prepare_catalog_entry(rendered, cache, out, temp)
+    made = Made(len(booklet.chapters), rendered.figure_count, source_map(rendered),
+                frozenset(rendered.figures_used), frozenset(rendered.glossary_used))
+    return temp, made
+
+
+def _prepare_catalog_entry(rendered, cache, out: Path, temp: Path) -> None:
+    """Read the new EPUB's catalog entry and thumbnail here, in the worker, in parallel,
+    rather than in the main process at the end."""
+    from booklet.publish.catalog import cached_thumbnail, remember_entry
+
     cover = next((r for r in rendered.resources if r.href == rendered.cover_href), None)
     if cover is not None:
         cached_thumbnail(cover.data, cache, made=rendered.cover_thumbnail)
-    # The catalog's entry, read here in parallel rather than by the main process at the end.
-    remember_entry(out / f"{result.slug}.epub", Path(temp), cache.folder)
-    result.chapters, result.figures = len(booklet.chapters), rendered.figure_count
-    result.source_map = source_map(rendered)
-    result.figures_used = frozenset(rendered.figures_used)
-    result.glossary_used = frozenset(rendered.glossary_used)
+    remember_entry(out / f"{rendered.booklet.slug}.epub", temp, cache.folder)
 
 
 def _validate(results: list[BookletResult], strict: bool, root: Path | None = None) -> None:
     """Run EPUBCheck once over every new EPUB, then booklet lint; errors (and with strict, warnings) fail."""
-    from booklet.check.lint.build import lint_build
+    if not results:
+        return
     from booklet.check.epubcheck import map_to_source, run_epubcheck
+    from booklet.check.lint.build import lint_build, record
 
     started = time.perf_counter()
     checks = run_epubcheck([r.epub for r in results])
     share = (time.perf_counter() - started) / len(results)
     for result, check in zip(results, checks):
         result.seconds += share
-        messages = map_to_source(check, result.source_map)
-        failing = [m for m in messages if m.severity in ("FATAL", "ERROR")
-                   or strict and m.severity == "WARNING"]
-        result.warnings.extend(m for m in messages if m.severity == "WARNING" and m not in failing)
-        for message in failing:
-            result.errors.append(ValidationError(
-                f"EPUBCheck {message.id}: {message.message}",
-                message.source_path or f"{result.slug}.epub!{message.path}",
-                message.source_line if message.source_path else message.line, code=message.id))
+        found = [m for m in map_to_source(check, result.made.source_map) if m.is_error or m.is_warning]
+        failing = record(result, found, strict)
         # Lint findings are mapped to the source as EPUBCheck's are.
         lint_failing, lint_warnings = lint_build(result, root, strict)
         warnings = len(check.warnings) + lint_warnings
@@ -306,43 +301,49 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _finish(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> None:
-    """Move a good EPUB into place atomically, or drop the temporary file of a bad one."""
-    if result.epub is None or result.stamped:
-        return
-    final = options.out.resolve() / f"{result.slug}.epub"
-    # With --strict a warning fails the booklet as an error would.
+def _put_in_place(result: BookletResult, options: BuildOptions, root: Path, stamps: Stamps) -> BookletResult:
+    """Move a good EPUB into place atomically, or drop the temporary file of a bad one; with
+    --strict a warning fails the booklet as an error would, reused or not (issue 14)."""
+    if result.epub is None:
+        return result
     failed = not result.ok or options.strict and bool(result.warnings)
-    if result.cached:
-        result.size = final.stat().st_size
-        _stamp(result, final, stamps)
-        return
     if failed:
-        result.epub.unlink(missing_ok=True)
+        if not result.cached:
+            result.epub.unlink(missing_ok=True)
         result.epub = None
         if result.ok:
             result.validation = "failed (strict)"
-        return
-    from booklet.incremental.cache import Cache, file_sha256
-    from booklet.check.lint.sourcemap import write_source_map
+        return result
+    final = options.out.resolve() / f"{result.slug}.epub"
+    sha256 = None
+    if not result.cached:
+        from booklet.check.lint.sourcemap import write_source_map
+        from booklet.incremental.cache import file_sha256
 
-    os.chmod(result.epub, 0o644)
-    os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
-    result.epub, result.size = final, final.stat().st_size
-    sha256 = file_sha256(final)
-    write_source_map(final, root, result.slug, result.source_map, sha256)   # for `booklet validate` later
-    Cache(root / ".cache" / "booklet").put("booklet", result.cache_key, {
-        "sha256": sha256, "validation": result.validation, "chapters": result.chapters,
-        "figures": result.figures, "source_map": result.source_map, "figures_used": result.figures_used,
-        "glossary_used": result.glossary_used})
-    _stamp(result, final, stamps)
+        os.chmod(result.epub, 0o644)
+        os.replace(result.epub, final)   # atomic on one file system: readers see the old or the new file
+        result.epub, sha256 = final, file_sha256(final)
+        write_source_map(final, root, result.slug, result.made.source_map, sha256)   # for `booklet validate`
+    result.size = final.stat().st_size
+    if not result.stamped:
+        record = {"made": result.made, "validation": result.validation, "warnings": result.warnings}
+        reuse.remember(root, stamps, result.slug, final, result.inputs, record, sha256)
+    return result
 
 
-def _stamp(result: BookletResult, final: Path, stamps: Stamps) -> None:
-    """Record what the next build needs to show for this booklet if nothing has changed."""
-    if not result.inputs or not result.ok:
-        return
-    stamps.record(result.slug, final, result.partners, result.inputs, {
-        "validation": result.validation, "chapters": result.chapters, "figures": result.figures,
-        "size": result.size, "warnings": list(result.warnings), "figures_used": result.figures_used,
-        "glossary_used": result.glossary_used, "cache_key": result.cache_key})
+def _write_catalog(root: Path, out: Path, slugs: list[str], results: list[BookletResult], stamps: Stamps,
+                   changed: bool) -> None:
+    """Write the catalog of every booklet in *out*, unless nothing there changed."""
+    listed = sorted(set(slugs) | set(_all_slugs(root)))
+    if changed or not stamps.catalog_fresh(out, listed):
+        from booklet.publish.catalog import write_catalog
+
+        write_catalog(root, out, results)
+        stamps.record_catalog(out, listed)
+
+
+def _all_slugs(root: Path) -> list[str]:
+    try:
+        return find_slugs(root)
+    except BookletError:
+        return []

@@ -19,7 +19,7 @@ import booklet.check.ace
 from booklet.check.ace import parse_report, require_ace, run_ace
 from booklet.cli import main
 from booklet.errors import EnvironmentProblem
-from booklet.check.lint import format_finding
+from booklet.errors import format_text
 from booklet.check.lint.sourcemap import map_findings
 from tests.conftest import REPO
 from tests.test_lint import case_epub, no_jvm  # noqa: F401 (a fixture)
@@ -58,8 +58,8 @@ def ace_results(shipped_epubs):
 @pytest.mark.parametrize("slug", ["gluteus-medius", "quadratus-lumborum"])
 def test_shipped_booklet_has_no_ace_violations(ace_results, shipped_build, slug):
     result = ace_results[slug]
-    found = map_findings(result.findings, shipped_build[slug].source_map, REPO)
-    assert [format_finding(f, f"{slug}.epub") for f in found] == []
+    found = map_findings(result.findings, shipped_build[slug].made.source_map, REPO)
+    assert [format_text(f) for f in found] == []
     assert result.seconds > 0
 
 
@@ -108,7 +108,7 @@ sys.exit({status})
 @pytest.fixture
 def with_fake_ace(tmp_path, monkeypatch):
     def install(report, status=0):
-        monkeypatch.setattr(booklet.check.ace, "find_ace", lambda env=None: fake_ace(tmp_path, report, status))
+        monkeypatch.setattr(booklet.check.ace, "find_ace", lambda env=None, near=(): fake_ace(tmp_path, report, status))
         monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", sys.executable)   # any executable will do
     return install
 
@@ -142,14 +142,14 @@ def test_ace_that_fails_is_a_finding_not_a_crash(tmp_path, with_fake_ace):
 
 
 def test_validate_a11y_without_ace_says_how_to_install(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(booklet.check.ace, "find_ace", lambda env=None: None)
+    monkeypatch.setattr(booklet.check.ace, "find_ace", lambda env=None, near=(): None)
     assert main(["validate", "--a11y", str(case_epub("_base", tmp_path))]) == 1
     err = capsys.readouterr().err
     assert "DAISY Ace is not installed" in err and "PUPPETEER_SKIP_DOWNLOAD=1 npm install @daisy/ace-cli" in err
 
 
 def test_missing_chromium_says_how_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(booklet.check.ace, "find_ace", lambda env=None: fake_ace(tmp_path, {}))
+    monkeypatch.setattr(booklet.check.ace, "find_ace", lambda env=None, near=(): fake_ace(tmp_path, {}))
     env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=str(tmp_path / "no-chromium"))
     with pytest.raises(EnvironmentProblem) as caught:
         require_ace(env)
@@ -157,6 +157,6 @@ def test_missing_chromium_says_how_to_install(tmp_path, monkeypatch):
 
 
 def test_ace_is_pinned_in_package_json():
-    package = json.loads((Path(booklet.check.ace.REPO) / "package.json").read_text(encoding="utf-8"))
+    package = json.loads((REPO / "package.json").read_text(encoding="utf-8"))
     version = package["devDependencies"]["@daisy/ace-cli"]
     assert version[0].isdigit(), "pin an exact version, not a range"

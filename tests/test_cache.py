@@ -75,13 +75,13 @@ def test_stamps_reuse_without_reading(copy_repo_root, tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "read_booklet", no_reading)
     again = {r.slug: r for r in build(options)}
     assert all(r.stamped and r.cached for r in again.values())
-    assert again["gluteus-medius"].chapters == first["gluteus-medius"].chapters
+    assert again["gluteus-medius"].made.chapters == first["gluteus-medius"].made.chapters
     assert again["gluteus-medius"].size == (out / "gluteus-medius.epub").stat().st_size
     assert (out / "index.html").stat().st_mtime_ns == index_time      # the catalog was left alone
 
     # Wanting a validated EPUB: a stamp of an unvalidated build is not enough.
     with_validation = BuildOptions(root=root, out=out, validate=True, jobs=1)
-    assert pipeline._stamped("gluteus-medius", out.resolve(), pipeline.Stamps(root.resolve()), with_validation) is None
+    assert pipeline._unchanged("gluteus-medius", out.resolve(), pipeline.Stamps(root.resolve()), with_validation) is None
 
 
 def test_stamps_see_every_kind_of_change(copy_repo_root, tmp_path):
@@ -95,7 +95,7 @@ def test_stamps_see_every_kind_of_change(copy_repo_root, tmp_path):
     build(options)
 
     def stamped(slug="gluteus-medius"):
-        return pipeline._stamped(slug, out, pipeline.Stamps(root), options) is not None
+        return pipeline._unchanged(slug, out, pipeline.Stamps(root), options) is not None
 
     assert stamped()
     chapter = root / "chapters" / "gluteus-medius" / "03-overload.md"
@@ -108,7 +108,7 @@ def test_stamps_see_every_kind_of_change(copy_repo_root, tmp_path):
     assert result.cached and not result.stamped
     assert stamped()
     # A time in the stamp's own clock tick or later cannot be told apart from an edit made then.
-    future = os.stat(root / ".cache" / "booklet" / "stamps" / "gluteus-medius.pickle").st_mtime_ns
+    future = os.stat(root / ".cache" / "booklet" / "stamps" / "gluteus-medius.json").st_mtime_ns
     os.utime(chapter, ns=(future, future))
     assert not stamped()
     _age(root)

@@ -25,9 +25,10 @@ import pytest
 from PIL import Image
 
 from booklet.cli import main
-from booklet.check.lint import RULES, Finding, Sources, format_finding, lint_epub
+from booklet.check.lint import RULES, Sources, finding, lint_epub
+from booklet.errors import format_text
 from booklet.check.lint.sourcemap import find_source_map, map_findings, write_source_map
-from booklet.check.epubcheck import CheckResult, CheckRun, Message, source_line
+from booklet.check.epubcheck import CheckResult, CheckRun, Message, message, source_line
 from tests.conftest import REPO
 
 CASES = Path(__file__).resolve().parent / "cases" / "lint"
@@ -101,9 +102,9 @@ def case_lines(name: str, out: Path) -> list[str]:
     sources = case_sources(name)
     findings = lint_epub(case_epub(name, out), sources)
     if sources is not None:
-        findings = [replace(f, source_path=Path(f.source_path).relative_to(sources.root).as_posix())
-                    if f.source_path else f for f in findings]
-    return [format_finding(f) for f in findings]
+        findings = [replace(f, path=Path(f.path).relative_to(sources.root).as_posix())
+                    if f.container is None and f.path else f for f in findings]
+    return [format_text(replace(f, container=None)) for f in findings]
 
 
 def golden(name: str) -> tuple[list[str], list[str]]:
@@ -114,7 +115,7 @@ def golden(name: str) -> tuple[list[str], list[str]]:
 
 def test_base_epub_is_clean(tmp_path):
     """The EPUB every case starts from gives no finding, so a case shows only its own fault."""
-    assert [format_finding(f) for f in lint_epub(case_epub("_base", tmp_path))] == []
+    assert [format_text(f) for f in lint_epub(case_epub("_base", tmp_path))] == []
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -150,15 +151,15 @@ def test_every_finding_names_a_file(tmp_path):
     for name in CASE_NAMES:
         sources = case_sources(name)
         for finding in lint_epub(case_epub(name, tmp_path), sources):
-            assert finding.path or finding.source_path or finding.code == "f-000", (name, finding)
+            assert finding.path or finding.code == "f-000", (name, finding)
 
 
 def test_shipped_booklets_give_no_findings(shipped_build, shipped_epubs):
     """Both shipped booklets are clean, the source rules included."""
     for slug, epub in shipped_epubs.items():
         result = shipped_build[slug]
-        sources = Sources(REPO, slug, result.figures_used, result.glossary_used)
-        assert [format_finding(f) for f in lint_epub(epub, sources)] == [], slug
+        sources = Sources(REPO, slug, result.made.figures_used, result.made.glossary_used)
+        assert [format_text(f) for f in lint_epub(epub, sources)] == [], slug
 
 
 def test_shipped_build_left_source_maps(shipped_epubs):
@@ -176,23 +177,25 @@ def test_a_missing_file_or_a_non_zip_is_one_finding(tmp_path):
 
 
 def test_format_finding_forms():
-    located = Finding("s-001", "error", "no alt", "EPUB/c.xhtml", 12, 5)
-    assert format_finding(located) == "error: EPUB/c.xhtml:12:5: no alt [s-001]"
-    assert format_finding(located, "dist/x.epub") == "error: dist/x.epub!EPUB/c.xhtml:12:5: no alt [s-001]"
-    mapped = replace(located, source_path="chapters/demo/01-intro.md", source_line=7)
-    assert format_finding(mapped, "dist/x.epub") == "error: chapters/demo/01-intro.md:7: no alt [s-001]"
-    whole = Finding("m-001", "warning", "no summary")
-    assert format_finding(whole, "x.epub") == "warning: x.epub: no summary [m-001]"
-    assert format_finding(whole) == "warning: no summary [m-001]"
+    located = finding("s-001", "error", "no alt", "EPUB/c.xhtml", 12, 5)
+    assert format_text(located) == "error: EPUB/c.xhtml:12:5: no alt [s-001]"
+    inside = replace(located, container="dist/x.epub")
+    assert format_text(inside) == "error: dist/x.epub!EPUB/c.xhtml:12:5: no alt [s-001]"
+    [mapped] = map_findings([inside], {"EPUB/c.xhtml": {"source": "chapters/demo/01-intro.md",
+                                                        "lines": [[1, 7]]}})
+    assert format_text(mapped) == "error: chapters/demo/01-intro.md:7: no alt [s-001]"
+    whole = finding("m-001", "warning", "no summary")
+    assert format_text(replace(whole, container="x.epub")) == "warning: x.epub: no summary [m-001]"
+    assert format_text(whole) == "warning: no summary [m-001]"
 
 
 def test_map_findings_points_at_markdown_and_keeps_the_rest(tmp_path):
     source_map = {"EPUB/chapter-01.xhtml": {"source": "chapters/demo/01.md", "lines": [[10, 1], [20, 9]]}}
-    findings = [Finding("s-001", "error", "a", "EPUB/chapter-01.xhtml", 22),
-                Finding("s-001", "error", "b", "EPUB/nav.xhtml", 3),
-                Finding("f-005", "warning", "c", source_path="/r/images/demo/x.toml")]
+    findings = [finding("s-001", "error", "a", "EPUB/chapter-01.xhtml", 22, container="x.epub"),
+                finding("s-001", "error", "b", "EPUB/nav.xhtml", 3, container="x.epub"),
+                finding("f-005", "warning", "c", "/r/images/demo/x.toml")]
     mapped = map_findings(findings, source_map, tmp_path)
-    assert (mapped[0].source_path, mapped[0].source_line) == (str(tmp_path / "chapters/demo/01.md"), 9)
+    assert (mapped[0].path, mapped[0].line, mapped[0].container) == (str(tmp_path / "chapters/demo/01.md"), 9, None)
     assert mapped[1:] == findings[1:]
 
 
@@ -201,7 +204,8 @@ def test_map_findings_points_at_markdown_and_keeps_the_rest(tmp_path):
 def fake_epubcheck(messages: dict[str, list[Message]]):
     """A stand-in for run_epubcheck giving canned messages by EPUB name, for the output tests."""
     def run(paths):
-        run_ = CheckRun(CheckResult(Path(p), messages.get(Path(p).name, []), 0.5) for p in paths)
+        run_ = CheckRun(CheckResult(Path(p), [replace(m, container=str(p)) for m in messages.get(Path(p).name, [])],
+                                    0.5) for p in paths)
         run_.startup_seconds = 1.0
         return run_
     return run
@@ -219,9 +223,9 @@ def no_jvm(monkeypatch):
 
 def test_validate_lines_and_summary(tmp_path, capsys, no_jvm):
     bad = case_epub("s-001", tmp_path)
-    no_jvm({"s-001.epub": [Message("RSC-005", "ERROR", "bad thing", "EPUB/nav.xhtml", 3, 7),
-                           Message("OPF-085", "WARNING", "odd id", "EPUB/content.opf", 4),
-                           Message("CSS-028", "USAGE", "not shown")]})
+    no_jvm({"s-001.epub": [message("RSC-005", "ERROR", "bad thing", "EPUB/nav.xhtml", 3, 7),
+                           message("OPF-085", "WARNING", "odd id", "EPUB/content.opf", 4),
+                           message("CSS-028", "USAGE", "not shown")]})
     assert main(["validate", str(bad), str(case_epub("_base", tmp_path))]) == 1
     out = capsys.readouterr().out.splitlines()
     where = f"{bad}!EPUB/"
@@ -250,8 +254,7 @@ def test_validate_json_is_one_document_with_stable_keys(tmp_path, capsys, no_jvm
     assert list(item) == ["epub", "valid", "errors", "warnings", "seconds", "messages"]
     assert list(item["seconds"]) == ["epubcheck", "lint", "ace"] and item["seconds"]["ace"] is None
     assert item["valid"] is False and item["errors"] == data["errors"] > 0
-    assert list(item["messages"][0]) == ["tool", "code", "severity", "message", "path", "line", "col",
-                                         "source_path", "source_line"]
+    assert list(item["messages"][0]) == ["path", "line", "col", "severity", "code", "message", "hint", "tool"]
     assert {m["code"] for m in item["messages"]} == {"x-002"}
 
 
@@ -266,13 +269,13 @@ def test_validate_maps_our_own_epub_to_markdown(shipped_build, shipped_epubs, tm
                 data = data.replace(b'<img src="images/anatomy.png" alt="', b'<img src="images/anatomy.png" x="')
             target.writestr(info, data)
     root = tmp_path          # validate looks beside the EPUB, among other places
-    write_source_map(copy, root, slug, shipped_build[slug].source_map)
+    write_source_map(copy, root, slug, shipped_build[slug].made.source_map)
     assert main(["validate", str(copy)]) == 1
     out = capsys.readouterr().out
     with zipfile.ZipFile(copy) as archive:
         xhtml = archive.read("EPUB/chapter-02.xhtml").decode("utf-8").splitlines()
     at = next(n for n, text in enumerate(xhtml, 1) if '<img src="images/anatomy.png"' in text)
-    line = source_line(shipped_build[slug].source_map["EPUB/chapter-02.xhtml"]["lines"], at)
+    line = source_line(shipped_build[slug].made.source_map["EPUB/chapter-02.xhtml"]["lines"], at)
     assert f"{root / 'chapters' / slug / '02-anatomy.md'}:{line}: <img src='images/anatomy.png'> has no alt" \
         in out.replace(str(Path.cwd()) + "/", ""), out
 

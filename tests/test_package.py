@@ -126,32 +126,10 @@ def test_rebuild_is_byte_identical(shipped_epubs, tmp_path):
 
 
 def test_source_map_names_every_generated_file(shipped_build):
-    mapping = shipped_build["gluteus-medius"].source_map
+    mapping = shipped_build["gluteus-medius"].made.source_map
     assert mapping["EPUB/content.opf"]["source"] == "chapters/gluteus-medius/booklet.toml"
     assert mapping["EPUB/chapter-04.xhtml"]["source"] == "chapters/gluteus-medius/04-trigger-points.md"
     assert mapping["EPUB/chapter-04.xhtml"]["lines"]
     assert mapping["EPUB/images/overview.png"]["source"] == "images/gluteus-medius/overview.toml"
     assert mapping["EPUB/images/ball-wall.png"]["source"] == "images/gluteus-medius/ball-wall.png"
     assert mapping["EPUB/images/cover.png"]["source"] == "chapters/gluteus-medius/booklet.toml"
-
-
-def test_replayed_deflate_streams_write_the_same_bytes(tmp_path, monkeypatch):
-    """Large entries (the theme's fonts) are deflated once per process and replayed after."""
-    from booklet.package import epub as package
-
-    data = b"".join(b"glyph table %d " % (i % 977) for i in range(20_000))
-    assert len(data) >= package.REUSE_DEFLATE_BYTES
-
-    def write(name: str) -> bytes:
-        with package._FixedTimeZip(tmp_path / name, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            archive.writestr("EPUB/fonts/a.ttf", data)
-            archive.writestr("EPUB/fonts/b.ttf", data)       # replayed even in the first file
-        return (tmp_path / name).read_bytes()
-
-    first, second = write("1.zip"), write("2.zip")
-    monkeypatch.setattr(package, "REUSE_DEFLATE_BYTES", 10**12)
-    assert first == second == write("plain.zip")
-    with zipfile.ZipFile(tmp_path / "2.zip") as archive:
-        assert archive.testzip() is None
-        assert archive.read("EPUB/fonts/b.ttf") == data
-        assert archive.getinfo("EPUB/fonts/b.ttf").compress_size < len(data) // 5

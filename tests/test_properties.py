@@ -24,7 +24,7 @@ from PIL import Image
 import booklet.render.cover
 from booklet.read.config import SCHEMA
 from booklet.errors import BookletError, BuildErrors, Report
-from booklet.package.epub import build_book, write_epub
+from booklet.package.epub import entries, write_epub
 from booklet.read.reader import read_booklet
 from booklet.render.booklet import render_booklet
 
@@ -77,7 +77,7 @@ def render(root: Path):
     report = Report()
     try:
         rendered = render_booklet(read_booklet(root, SLUG, report), report)
-        build_book(rendered)          # packaging parses every page again
+        entries(rendered)             # packaging parses every page again
         return rendered
     except (BookletError, BuildErrors) as exc:
         return exc

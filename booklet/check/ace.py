@@ -19,10 +19,9 @@ from pathlib import Path
 
 from booklet.errors import EnvironmentProblem
 from booklet.check.lint.epub import Epub, NotAnEpub
-from booklet.check.lint.model import ERROR, Finding
+from booklet.check.lint.model import ERROR, Finding, finding
 from booklet.publish.preview import chromium_on_path
 
-REPO = Path(__file__).resolve().parent.parent.parent
 INSTALL = "PUPPETEER_SKIP_DOWNLOAD=1 npm install @daisy/ace-cli"
 
 
@@ -35,14 +34,18 @@ class AceResult:
     seconds: float = 0.0
 
 
-def find_ace(env: dict[str, str] | None = None) -> Path | None:
-    """Ace's command: ``node_modules/.bin`` of the repository or the current folder, else PATH."""
+def find_ace(env: dict[str, str] | None = None, near=()) -> Path | None:
+    """Ace's command: the first ``node_modules/.bin`` found walking up from each folder of
+    *near* (the EPUBs' folders) and then from the current folder, as Node itself looks for
+    packages; else PATH.  Never beside booklet's own code: installed, that is site-packages."""
     env = os.environ if env is None else env
-    for folder in dict.fromkeys((REPO, Path.cwd())):
-        for name in ("ace", "ace-cli"):       # ace-cli 1.4 links its command as ace-cli
-            candidate = folder / "node_modules" / ".bin" / name
-            if os.access(candidate, os.X_OK):
-                return candidate
+    starts = [Path(f).absolute() for f in near] + [Path.cwd()]
+    for start in dict.fromkeys(starts):
+        for folder in (start, *start.parents):
+            for name in ("ace", "ace-cli"):       # ace-cli 1.4 links its command as ace-cli
+                candidate = folder / "node_modules" / ".bin" / name
+                if os.access(candidate, os.X_OK):
+                    return candidate
     for name in ("ace", "ace-cli"):
         found = shutil.which(name, path=env.get("PATH"))
         if found:
@@ -62,10 +65,10 @@ def find_chromium(env: dict[str, str] | None = None) -> Path | None:
     return Path(found) if found else None
 
 
-def require_ace(env: dict[str, str] | None = None) -> tuple[Path, Path]:
+def require_ace(env: dict[str, str] | None = None, near=()) -> tuple[Path, Path]:
     """(Ace, Chromium), or EnvironmentProblem saying how to install what is missing."""
     env = os.environ if env is None else env
-    ace = find_ace(env)
+    ace = find_ace(env, near)
     if ace is None:
         raise EnvironmentProblem("DAISY Ace is not installed", hint=f"install it with `{INSTALL}`; in the "
                                  "repository `PUPPETEER_SKIP_DOWNLOAD=1 npm install` gets the version "
@@ -83,12 +86,13 @@ def require_ace(env: dict[str, str] | None = None) -> tuple[Path, Path]:
 def run_ace(epubs, *, env: dict[str, str] | None = None, timeout: float = 600.0) -> list[AceResult]:
     """Run Ace once over each EPUB, in order; a failed run is a finding, not an exception."""
     env = dict(os.environ if env is None else env)
-    ace, browser = require_ace(env)
+    epubs = [Path(e) for e in epubs]
+    ace, browser = require_ace(env, near=[e.parent for e in epubs])
     env["PUPPETEER_EXECUTABLE_PATH"] = str(browser)
     env.setdefault("PUPPETEER_SKIP_DOWNLOAD", "1")
     results = []
     with tempfile.TemporaryDirectory(prefix="booklet-ace-") as work:
-        for index, epub in enumerate(Path(e) for e in epubs):
+        for index, epub in enumerate(epubs):
             started = time.perf_counter()
             findings = _run_one(ace, epub, Path(work) / str(index), env, timeout)
             results.append(AceResult(epub, findings, time.perf_counter() - started))
@@ -97,19 +101,20 @@ def run_ace(epubs, *, env: dict[str, str] | None = None, timeout: float = 600.0)
 
 def _run_one(ace: Path, epub: Path, work: Path, env: dict[str, str], timeout: float) -> list[Finding]:
     if not epub.is_file():
-        return [Finding("ace:missing", ERROR, "the EPUB file could not be found", tool="ace")]
+        return [finding("ace:missing", ERROR, "the EPUB file could not be found", tool="ace", container=str(epub))]
     out, temp = work / "report", work / "tmp"
     temp.mkdir(parents=True)
     command = [str(ace), "--silent", "--force", "--outdir", str(out), "--tempdir", str(temp), str(epub.absolute())]
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return [Finding("ace:timeout", ERROR, f"Ace did not finish in {timeout:.0f} s", tool="ace")]
+        return [finding("ace:timeout", ERROR, f"Ace did not finish in {timeout:.0f} s", tool="ace",
+                        container=str(epub))]
     report = out / "report.json"
     if not report.is_file():
         tail = " | ".join(line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip())[-600:]
-        return [Finding("ace:failed", ERROR, f"Ace failed (exit status {done.returncode}): {tail or 'no output'}",
-                        tool="ace")]
+        return [finding("ace:failed", ERROR, f"Ace failed (exit status {done.returncode}): {tail or 'no output'}",
+                        tool="ace", container=str(epub))]
     return parse_report(json.loads(report.read_text(encoding="utf-8")), epub)
 
 
@@ -125,11 +130,11 @@ def parse_report(report: dict, epub: Path | None = None) -> list[Finding]:
         for assertion in subject.get("assertions") or []:
             if (assertion.get("earl:result") or {}).get("earl:outcome") != "fail":
                 continue
-            findings.extend(_findings(assertion, path, book))
+            findings.extend(_findings(assertion, path, book, None if epub is None else str(epub)))
     return findings
 
 
-def _findings(assertion: dict, path: str | None, book: Epub | None) -> list[Finding]:
+def _findings(assertion: dict, path: str | None, book: Epub | None, container: str | None) -> list[Finding]:
     test, result = assertion.get("earl:test") or {}, assertion.get("earl:result") or {}
     code = f"ace:{test.get('dct:title') or 'unknown'}"
     lines = str(result.get("dct:description") or "").splitlines()
@@ -142,7 +147,8 @@ def _findings(assertion: dict, path: str | None, book: Epub | None) -> list[Find
     if html:
         message += f" at {html if len(html) <= 80 else html[:79] + '…'}"
     cfis = ((result.get("earl:pointer") or {}).get("cfi")) or [None]
-    return [Finding(code, ERROR, message, path, _cfi_line(book, path, cfi), tool="ace") for cfi in cfis]
+    return [finding(code, ERROR, message, path, _cfi_line(book, path, cfi), tool="ace",
+                    container=container) for cfi in cfis]
 
 
 def _zip_path(book: Epub | None, url: str) -> str | None:

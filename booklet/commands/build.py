@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from booklet.errors import format_text
 from booklet.pipeline import BookletResult, BuildOptions, build
 
 
@@ -67,13 +68,13 @@ def report(results: list[BookletResult]) -> None:
     """Print warnings and errors, then a summary table."""
     for result in results:
         for warning in result.warnings:
-            print(f"warning: {_text(warning)}", file=sys.stderr)
+            print(format_text(warning), file=sys.stderr)
         for error in result.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(format_text(error.diagnostic), file=sys.stderr)
     rows = [("booklet", "chapters", "figures", "size", "validation", "time")]
     for r in results:
         status = r.validation + (" (cached)" if r.cached else "") if r.ok and r.epub else "FAILED"
-        rows.append((r.slug, str(r.chapters), str(r.figures), f"{r.size / 1024:.0f} KiB" if r.epub else "-",
+        rows.append((r.slug, str(r.made.chapters), str(r.made.figures), f"{r.size / 1024:.0f} KiB" if r.epub else "-",
                      status, f"{r.seconds:.1f} s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -86,10 +87,3 @@ def report(results: list[BookletResult]) -> None:
             why = f"{len(r.errors)} error(s)" if r.errors or not r.warnings else \
                 f"{len(r.warnings)} warning(s), which --strict treats as errors"
             print(f"failed {r.slug}: {why}", file=sys.stderr)
-
-
-def _text(warning) -> str:
-    if hasattr(warning, "severity"):
-        return f"{warning.source_path or warning.path}:{warning.source_line or warning.line}: " \
-               f"EPUBCheck {warning.id}: {warning.message}"
-    return str(warning)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booklet.epubfile import EpubFile, NotAnEpub, UnsafeArchive
-from booklet.errors import display_path
-from booklet.check.lint import ERROR, WARNING, Finding, finding_dict, format_finding, lint_epub
+from booklet.errors import diagnostic_dict, display_path, format_text
+from booklet.check.lint import ERROR, WARNING, Finding, finding, lint_epub
 from booklet.check.lint.sourcemap import find_source_map, map_findings
 
 TOOLS = ("epubcheck", "lint", "ace")
@@ -93,8 +93,9 @@ def _archive_refused(result: Checked) -> bool:
     try:
         EpubFile(result.epub).close()
     except UnsafeArchive as exc:
-        result.findings.extend(Finding("f-007" if p.kind == "name" else "f-008", ERROR, p.message,
-                                       path=p.entry or None) for p in exc.problems)
+        result.findings.extend(finding("f-007" if p.kind == "name" else "f-008", ERROR, p.message,
+                                       path=p.entry or None, container=str(result.epub))
+                               for p in exc.problems)
         result.seconds["lint"] = time.perf_counter() - started
         return True
     except NotAnEpub:
@@ -109,16 +110,14 @@ def _epubcheck(results: list[Checked]) -> None:
     startup = getattr(run, "startup_seconds", 0.0) / max(1, len(results))
     for result, check in zip(results, run):
         result.seconds["epubcheck"] = check.seconds + startup
-        result.findings.extend(Finding(m.id, ERROR if m.is_error else WARNING, m.message, m.path, m.line, m.col,
-                                       tool="epubcheck")
-                               for m in check.messages if m.is_error or m.is_warning)
+        result.findings.extend(m for m in check.messages if m.is_error or m.is_warning)
 
 
 def report_lines(results: list[Checked]) -> list[str]:
     """One line per finding, then a summary line, for each EPUB."""
     lines = []
     for result in results:
-        lines.extend(format_finding(f, str(result.epub)) for f in result.findings)
+        lines.extend(format_text(f) for f in result.findings)
         lines.append(summary(result))
     return lines
 
@@ -140,6 +139,6 @@ def to_json(results: list[Checked]) -> str:
     """All results as one JSON document, keys in a fixed order."""
     items = [{"epub": str(r.epub), "valid": not r.errors, "errors": r.errors, "warnings": r.warnings,
               "seconds": {t: None if s is None else round(s, 3) for t, s in r.seconds.items()},
-              "messages": [finding_dict(f) for f in r.findings]} for r in results]
+              "messages": [diagnostic_dict(f) for f in r.findings]} for r in results]
     return json.dumps({"errors": sum(i["errors"] for i in items), "warnings": sum(i["warnings"] for i in items),
                        "results": items}, indent=2, ensure_ascii=False)

@@ -1,24 +1,26 @@
 """A build cache keyed by the content hash of every input, so rebuilds redo only what changed.
 
 Two levels: a whole booklet (nothing changed: no render, no validation) and one chapter
-(one file edited: only that chapter is rendered again). Entries are pickles written
-atomically, so concurrent builds never read half a file. The tool's own source is part
+(one file edited: only that chapter is rendered again). Entries are JSON records
+(:mod:`booklet.incremental.records`: data only, never code) written atomically, so
+concurrent builds never read half a file. The tool's own source is part
 of every key: a new version of booklet never reuses an old result.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
 import booklet
+from booklet.incremental.records import BadRecord, dumps, loads
 from booklet.model import config_path, image_dir, source_dir
 from booklet.render.theme import template_dirs
 
-FORMAT = 1
+FORMAT = 3          # 2: JSON records; 3: records of pipeline.Made
 
 
 def _hash_files(digest, files) -> None:
@@ -42,14 +44,32 @@ def tool_hash() -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=8)
+#: root -> (the template files' sizes and times, their hash): see templates_hash.
+_TEMPLATES: dict[Path, tuple[tuple, str]] = {}
+#: Files changed this recently are hashed again whatever their stamp says (as the stamps do).
+TRUST_AFTER_NS = 2_000_000_000
+
+
 def templates_hash(root: Path) -> str:
-    """Hash every file in the template folders a root uses, in lookup order."""
+    """Hash every file in the template folders a root uses, in lookup order.
+
+    Remembered per process against the files' sizes and modification times, so that a
+    long-running process (serve, studio) sees an edited template (issue 14: it was
+    memoised for good); a file modified in the last two seconds is never trusted to its
+    stamp, as the stamps do, since an edit may keep both size and time within a clock tick.
+    """
+    # The folders too: a file added or removed changes its folder's time.
+    infos = [(str(p), p.stat()) for folder in template_dirs(root) for p in [folder, *_tree(folder)]]
+    stamp = tuple((name, info.st_size, info.st_mtime_ns) for name, info in infos)
+    seen = _TEMPLATES.get(root)
+    if seen and seen[0] == stamp and time.time_ns() - max(t for _, _, t in stamp) > TRUST_AFTER_NS:
+        return seen[1]
     digest = hashlib.sha256()
     for folder in template_dirs(root):
         digest.update(str(folder).encode() + b"\0")
         _hash_files(digest, _tree(folder))
-    return digest.hexdigest()
+    _TEMPLATES[root] = (stamp, digest.hexdigest())
+    return _TEMPLATES[root][1]
 
 
 def assets_hash(root: Path, slug: str) -> str:
@@ -71,7 +91,7 @@ def booklet_inputs_hash(root: Path, slug: str, partners: tuple[str, ...] = ()) -
 
 
 class Cache:
-    """Pickled entries under ``<root>/.cache/booklet``; a miss is None, never an error.
+    """JSON records under ``<root>/.cache/booklet``; a miss is None, never an error.
 
     With ``read=False`` (``--no-cache``) nothing is reused but results are still stored,
     so the build after a clean one is quick again.
@@ -82,27 +102,26 @@ class Cache:
         self.read = read
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.folder / kind / f"{key}.pickle"
+        return self.folder / kind / f"{key}.json"
 
     def get(self, kind: str, key: str):
-        return read_pickle(self._path(kind, key)) if self.read else None
+        return read_record(self._path(kind, key)) if self.read else None
 
     def put(self, kind: str, key: str, value) -> None:
-        write_pickle(self._path(kind, key), value)
+        write_record(self._path(kind, key), value)
 
 
-def read_pickle(path: Path):
-    """The object pickled at *path*, or None when it is missing, unreadable or damaged."""
+def read_record(path: Path):
+    """The record at *path*, or None when it is missing, unreadable or not one booklet wrote."""
     try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return loads(path.read_bytes())
+    except (OSError, BadRecord):
         return None
 
 
-def write_pickle(path: Path, value) -> bool:
-    """Pickle *value* to *path* atomically; False when it could not be written."""
-    return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+def write_record(path: Path, value) -> bool:
+    """Write *value* to *path* as a JSON record, atomically; False when it could not be written."""
+    return write_atomic(path, dumps(value))
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

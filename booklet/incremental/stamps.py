@@ -16,11 +16,11 @@ import os
 from pathlib import Path
 
 import booklet
-from booklet.incremental.cache import read_pickle, write_pickle
+from booklet.incremental.cache import read_record, write_record
 from booklet.model import config_path, image_dir, series_dir, source_dir
 from booklet.render.theme import template_dirs
 
-FORMAT = 1
+FORMAT = 3          # 2: JSON records; 3: records of pipeline.Made
 Stamp = dict[str, tuple[int, int]]
 
 
@@ -75,7 +75,7 @@ def partner_stamp(root: Path, partners) -> Stamp:
 
 
 class Stamps:
-    """One pickle per booklet under ``<root>/.cache/booklet/stamps``; a miss is None, never an error."""
+    """One JSON record per booklet under ``<root>/.cache/booklet/stamps``; a miss is None, never an error."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -90,12 +90,12 @@ class Stamps:
 
     def fresh(self, slug: str, epub: Path, want_valid: bool) -> dict | None:
         """The recorded result when nothing *slug* is built from has changed since, else None."""
-        path = self.folder / f"{slug}.pickle"
+        path = self.folder / f"{slug}.json"
         try:
             stamped = path.stat().st_mtime_ns
         except OSError:
             return None
-        record = read_pickle(path)
+        record = read_record(path)
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             return None
         if want_valid and record["result"].get("validation") != "valid":
@@ -110,18 +110,18 @@ class Stamps:
 
     def record(self, slug: str, epub: Path, partners: tuple[str, ...], files: Stamp, result: dict) -> None:
         """Stamp a booklet just built or reused, with the stamp of its files taken before reading them."""
-        write_pickle(self.folder / f"{slug}.pickle", {
+        write_record(self.folder / f"{slug}.json", {
             "format": FORMAT, "epub": (str(epub), _stat_file(epub)), "shared": self.shared, "files": files,
             "partners": tuple(partners), "result": result})
 
     def catalog_fresh(self, out: Path, slugs) -> bool:
         """Tell whether index.html, opds.xml and covers/ in *out* are as the last build left them,
         with the same EPUBs beside them: then there is nothing to write."""
-        record = read_pickle(self.folder / "catalog.pickle")
+        record = read_record(self.folder / "catalog.json")
         return record is not None and record == self._catalog_record(out, slugs)
 
     def record_catalog(self, out: Path, slugs) -> None:
-        write_pickle(self.folder / "catalog.pickle", self._catalog_record(out, slugs))
+        write_record(self.folder / "catalog.json", self._catalog_record(out, slugs))
 
     def _catalog_record(self, out: Path, slugs) -> dict:
         files: Stamp = {}

@@ -62,10 +62,8 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None,
     try:
         _prefetch_figures(jobs, assets, [c for c, e in zip(booklet.chapters, cached) if e is None])
         for chapter, ckey, entry in zip(booklet.chapters, keys, cached):
-            if entry is None or not assets.restore(entry[2]):
-                entry = _render_chapter_entry(env, booklet, chapter, assets, report, base, jobs)
-                if entry is not None and cache is not None:
-                    cache.put("chapter", ckey, entry)
+            entry = _chapter_entry(entry, ckey, cache, report, assets,
+                                   lambda: _render_chapter_entry(env, booklet, chapter, assets, report, base, jobs))
             if entry is not None:
                 pages.append(entry[0])
                 stats.append(entry[1])
@@ -141,6 +139,23 @@ def _render_chapter_entry(env, booklet: Booklet, chapter: Chapter, assets: Asset
     stats = ChapterStats(ctx.figure_count, ctx.quiz_count, frozenset(ctx.figures_used),
                          frozenset(ctx.glossary_used))
     return page, stats, used
+
+
+def _chapter_entry(entry, ckey: str, cache: Cache | None, report: Report, assets: AssetStore, render):
+    """A chapter's (page, stats, resources, warnings): from the cache, saying its warnings
+    again (issue 14: a reused chapter's figure warnings were lost), or *render*ed and stored."""
+    if entry is not None and len(entry) == 4 and assets.restore(entry[2]):
+        for warning in entry[3]:
+            report.add_warning(warning)
+        return entry
+    warned = len(report.warnings)
+    entry = render()
+    if entry is None:
+        return None
+    entry = (*entry, report.warnings[warned:])
+    if cache is not None:
+        cache.put("chapter", ckey, entry)
+    return entry
 
 
 def _base_context(booklet: Booklet) -> dict:

@@ -37,5 +37,5 @@ class IdAllocator:
         self._seen.add(ident)
         return ident
 
-    def slug(self, text: str, sep: str = "-") -> str:
+    def slug(self, text: str) -> str:
         return self.unique(slugify(text))

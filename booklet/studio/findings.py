@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from booklet.errors import BookletError
+from booklet.errors import BookletError, Diagnostic
 
 
 def check_booklet(studio, slug: str, epub: Path, result) -> tuple[list[dict], str | None]:
@@ -24,9 +24,7 @@ def epubcheck_findings(studio, epub: Path, source_map: dict) -> list[dict]:
     if studio.checker is None:
         studio.checker = WarmChecker()
     messages = map_to_source(studio.checker.check(epub), source_map)
-    return [finding("EPUBCheck", m.id, "error" if m.is_error else m.severity.lower(), m.message,
-                    m.source_path, m.source_line, m.path, m.line)
-            for m in messages if m.severity in ("FATAL", "ERROR", "WARNING")]
+    return [finding("EPUBCheck", m) for m in messages if m.is_error or m.is_warning]
 
 
 def lint_findings(root: Path, slug: str, epub: Path, result) -> list[dict]:
@@ -35,16 +33,15 @@ def lint_findings(root: Path, slug: str, epub: Path, result) -> list[dict]:
 
     sources = Sources(root, slug, result.figures_used, result.glossary_used)
     found = map_findings(lint_epub(epub, sources), result.source_map, root)
-    return [finding("lint", f.code, "error" if f.is_error else "warning", f.message,
-                    f.source_path, f.source_line, f.path, f.line) for f in found]
+    return [finding("lint", f) for f in found if f.is_error or f.is_warning]
 
 
-def finding(tool: str, code: str, severity: str, message: str, source: str | None, source_line: int | None,
-            inner: str | None, inner_line: int | None) -> dict:
+def finding(tool: str, found: Diagnostic) -> dict:
     """One row of the panel: where in the booklet's own files when known, else inside the EPUB."""
-    where = source or (f"EPUB!{inner}" if inner else "EPUB")
-    line = source_line if source else inner_line
-    if line:
-        where += f":{line}"
-    return {"tool": tool, "code": code, "severity": severity, "message": message, "where": where,
-            "source": source, "line": line}
+    # A diagnostic mapped to the source has no container; one still inside the EPUB keeps it.
+    source = None if found.container or found.path is None else str(found.path)
+    where = source or (f"EPUB!{found.path}" if found.path else "EPUB")
+    if found.line:
+        where += f":{found.line}"
+    return {"tool": tool, "code": found.code, "severity": found.severity, "message": found.message,
+            "where": where, "source": source, "line": found.line}

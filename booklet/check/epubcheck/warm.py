@@ -17,7 +17,7 @@ from pathlib import Path
 
 from booklet.check.epubcheck import java as jv
 from booklet.check.epubcheck.engine import JVM_OPTIONS
-from booklet.check.epubcheck.messages import CHECKER_CRASHED, CHECKER_TIMEOUT, Message, read_report
+from booklet.check.epubcheck.messages import CHECKER_CRASHED, CHECKER_TIMEOUT, Message, message, read_report
 from booklet.errors import EnvironmentProblem
 
 
@@ -47,7 +47,7 @@ class WarmChecker:
             except (TimeoutError, EOFError) as exc:
                 self._stop()
                 ident = CHECKER_TIMEOUT if isinstance(exc, TimeoutError) else CHECKER_CRASHED
-                return [Message(ident, "FATAL", f"EPUBCheck {exc}")]
+                return [message(ident, "FATAL", f"EPUBCheck {exc}", epub=epub)]
             messages = read_report(self.out / f"{index}.json", self.out / f"{index}.log", copy, None, rc)
             for name in (f"{index}.epub", f"{index}.json", f"{index}.log"):
                 (self.out / name).unlink(missing_ok=True)

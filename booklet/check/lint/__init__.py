@@ -11,10 +11,10 @@ from pathlib import Path
 from booklet.check.lint import css, files, metadata, semantics, xhtml  # noqa: F401 (importing registers the rules)
 from booklet.check.lint.epub import Epub
 from booklet.epubfile import EpubFile, NotAnEpub, UnsafeArchive
-from booklet.check.lint.model import ERROR, RULES, WARNING, Finding, finding_dict, format_finding, rule, sort_key
+from booklet.check.lint.model import ERROR, RULES, WARNING, Finding, finding, rule, sort_key
 from booklet.check.lint.sources import Sources  # and the source rules
 
-__all__ = ["ERROR", "RULES", "WARNING", "Finding", "Sources", "finding_dict", "format_finding", "lint_epub"]
+__all__ = ["ERROR", "RULES", "WARNING", "Finding", "Sources", "finding", "lint_epub"]
 
 
 @rule("f-000", ERROR, "not a readable EPUB (zip, container or package document)")
@@ -37,22 +37,22 @@ def lint_epub(path: Path | str, sources: Sources | None = None) -> list[Finding]
     try:
         book = EpubFile(path)
     except UnsafeArchive as exc:
-        return [Finding("f-007" if p.kind == "name" else "f-008", ERROR, p.message, path=p.entry or None)
-                for p in exc.problems]
+        return [finding("f-007" if p.kind == "name" else "f-008", ERROR, p.message, path=p.entry or None,
+                        container=str(path)) for p in exc.problems]
     except NotAnEpub as exc:
-        return [Finding("f-000", ERROR, f"not a readable EPUB: {exc.message}")]
+        return [finding("f-000", ERROR, f"not a readable EPUB: {exc.message}", container=str(path))]
     with book:
         try:
-            return sorted(_run_rules(Epub(book), sources), key=sort_key)
+            return sorted(_run_rules(Epub(book), path, sources), key=sort_key)
         except NotAnEpub as exc:       # an entry that fails its CRC, found while a rule reads it
-            return [Finding("f-000", ERROR, f"not a readable EPUB: {exc.message}")]
+            return [finding("f-000", ERROR, f"not a readable EPUB: {exc.message}", container=str(path))]
 
 
-def _run_rules(epub: Epub, sources: Sources | None) -> list[Finding]:
+def _run_rules(epub: Epub, path: Path | str, sources: Sources | None) -> list[Finding]:
     findings = []
     for check in RULES.values():
         if not check.source:
-            findings.extend(check.run(epub))
+            findings.extend(check.run(epub, str(path)))
         elif sources is not None:
             findings.extend(check.run(sources))
     return findings

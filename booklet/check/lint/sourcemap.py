@@ -50,7 +50,7 @@ def find_source_map(epub: Path, roots: list[Path] | None = None) -> tuple[Path, 
 
 
 def map_findings(findings: list[Finding], source_map: dict, root: Path | None = None) -> list[Finding]:
-    """*findings* with ``source_path``/``source_line`` filled in where *source_map* knows the file.
+    """*findings* placed at their source file and line where *source_map* knows the file.
 
     Source paths become absolute under *root* when it is given. Findings already on a
     source file, or on a file the map does not know, are kept as they are.
@@ -58,12 +58,9 @@ def map_findings(findings: list[Finding], source_map: dict, root: Path | None = 
     from booklet.check.epubcheck.report import map_to_source
 
     mapped = []
-    for finding in findings:
-        if finding.path is None or finding.source_path:
-            mapped.append(finding)
-            continue
-        [located] = map_to_source([finding], source_map)
-        if located.source_path and root is not None:
-            located = replace(located, source_path=str(root / located.source_path))
+    for found in findings:
+        [located] = map_to_source([found], source_map)
+        if located is not found and root is not None:
+            located = replace(located, path=str(root / located.path))
         mapped.append(located)
     return mapped

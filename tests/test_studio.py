@@ -219,7 +219,7 @@ def test_the_quiz_answers_as_in_a_scripted_reader(page):
     frame = reader_frame(page, "section.quiz.is-interactive")
     quiz = frame.locator("section.quiz.is-interactive").first
     frame.evaluate("() => document.querySelector('section.quiz').scrollIntoView()")
-    quiz.locator('li.quiz-option[data-correct="true"] button').first.dispatch_event("click")
+    quiz.locator('li.quiz-option[data-correct="true"] .quiz-choice').first.dispatch_event("click")
     assert quiz.locator("p.quiz-feedback").inner_text() == "Right!"
 
 

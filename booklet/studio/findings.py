@@ -10,7 +10,7 @@ def check_booklet(studio, slug: str, epub: Path, result) -> tuple[list[dict], st
     """EPUBCheck's and the lint's findings on *epub*; and why EPUBCheck could not run, if it could not."""
     findings, problem = [], None
     try:
-        findings += epubcheck_findings(studio, epub, result.source_map)
+        findings += epubcheck_findings(studio, epub, result.made.source_map)
     except BookletError as exc:
         problem = f"EPUBCheck did not run: {exc}"
     findings += lint_findings(studio.root, slug, epub, result)
@@ -31,8 +31,8 @@ def lint_findings(root: Path, slug: str, epub: Path, result) -> list[dict]:
     from booklet.check.lint import Sources, lint_epub
     from booklet.check.lint.sourcemap import map_findings
 
-    sources = Sources(root, slug, result.figures_used, result.glossary_used)
-    found = map_findings(lint_epub(epub, sources), result.source_map, root)
+    sources = Sources(root, slug, result.made.figures_used, result.made.glossary_used)
+    found = map_findings(lint_epub(epub, sources), result.made.source_map, root)
     return [finding("lint", f) for f in found if f.is_error or f.is_warning]
 
 

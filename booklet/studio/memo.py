@@ -27,18 +27,20 @@ def install() -> bool:
     original = getattr(jobs, "_load_and_render", None)
     if original is None or getattr(original, "studio_memo", False):
         return original is not None
-    memo: dict[Path, tuple[bytes, tuple | None, object]] = {}
+    memo: dict[tuple, tuple[bytes, tuple | None, object]] = {}
     lock = threading.Lock()
 
-    def load_and_render(path: Path):
+    def load_and_render(path: Path, fonts=None):
+        # The booklet's fonts (language, named font) change the drawn labels: part of the key.
+        key = (Path(path), fonts)
         source = Path(path).read_bytes()
         with lock:
-            kept = memo.get(path)
+            kept = memo.get(key)
         if kept is not None and kept[0] == source and _stamp(kept[2][0].base) == kept[1]:
             return kept[2]
-        result = original(path)
+        result = original(path, fonts)
         with lock:
-            memo[path] = (source, _stamp(result[0].base), result)
+            memo[key] = (source, _stamp(result[0].base), result)
         return result
 
     load_and_render.studio_memo = True

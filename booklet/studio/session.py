@@ -127,7 +127,7 @@ class Studio:
             entries = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
         with self.lock:
             booklet.version += 1
-            booklet.entries, booklet.source_map, booklet.error = entries, dict(result.source_map), None
+            booklet.entries, booklet.source_map, booklet.error = entries, dict(result.made.source_map), None
             booklet.digests = {name: hashlib.sha256(data).hexdigest()[:20] for name, data in entries.items()}
             version = booklet.version
         self.announce(slug)

@@ -1,4 +1,4 @@
-"""The command line: ``booklet build | validate | new | serve | preview | studio``.
+"""The command line: ``booklet build | validate | new | serve | preview | studio | figure``.
 
 Each command lives in booklet/commands/<name>.py with ``add_parser`` and ``run``;
 this module only dispatches and turns BookletError into a message and exit status 1.
@@ -12,7 +12,7 @@ import sys
 from booklet import __version__
 from booklet.errors import BookletError, BuildErrors, display_path
 
-COMMANDS = ("build", "validate", "new", "serve", "preview", "studio")
+COMMANDS = ("build", "validate", "new", "serve", "preview", "studio", "figure")
 
 
 def make_parser(only: str | None = None) -> argparse.ArgumentParser:

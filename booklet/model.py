@@ -43,6 +43,7 @@ class Metadata:
     download_base: str | None = None
     accessibility_summary: str | None = None
     allow_scripts: bool = False
+    font: str | None = None            # a font file for text drawn into the cover and figures
 
 
 @dataclass(frozen=True)

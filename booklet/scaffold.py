@@ -34,7 +34,7 @@ PURPOSES = {
     "02-anatomy.md": "chapter 2: an annotated figure, the partners callout, a quiz",
     "03-self-treatment.md": "chapter 3: a gallery, a video card, a footnote, a quiz",
     "anatomy.toml": "the figure file: a trigger point, its pain zones, two labels",
-    "anatomy.png": "the figure's drawing: replace it with yours",
+    "anatomy.png": "a placeholder drawing: put yours beside it and name it in anatomy.toml",
     "ball-wall.png": "a gallery picture",
     "ball-floor.png": "a gallery picture",
     "video-poster.png": "the video card's poster",

@@ -243,11 +243,13 @@ def test_special_characters_escaped_everywhere(tmp_path, monkeypatch, capsys):
     heading = "Fish & Chips <\"café\"> 'ß' 日本語 עברית"
     toml = (f"[booklet]\ntitle = {_toml_string(title)}\nauthor = {_toml_string(author)}\nlanguage = \"en\"\n"
             f"description = {_toml_string(description)}\nsubtitle = {_toml_string(subtitle)}\n"
-            f"series = {_toml_string('Series ' + NASTY)}\npublisher = {_toml_string('Pub ' + NASTY)}\n")
+            f"series = {_toml_string('Series ' + NASTY)}\npublisher = {_toml_string('Pub ' + NASTY)}\n"
+            'font = "cjk.otf"\n')     # the drawn cover needs a font with 日本語 (issue 15 item 8)
     glossary = f"[[term]]\nname = {_toml_string(term)}\ndefinition = {_toml_string(definition)}\n"
     chapter = f"# {heading}\n\n## Section {heading}\n\nThe term {term} is used here.\n"
     root = make_root(tmp_path, {"01-one.md": chapter}, toml=toml,
-                     files={"chapters/demo/glossary.toml": glossary.encode("utf-8")})
+                     files={"chapters/demo/glossary.toml": glossary.encode("utf-8"),
+                            "chapters/demo/cjk.otf": (REPO / "tests/fonts/NotoSansCJKjp-Regular-subset.otf").read_bytes()})
     out = tmp_path / "out"
     assert main(["build", "--root", str(root), "--out", str(out), "--no-validate"]) == 0, capsys.readouterr().err
     with zipfile.ZipFile(out / "demo.epub") as archive:

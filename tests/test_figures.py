@@ -149,16 +149,34 @@ def test_defaults(tmp_path):
 
 
 def test_unknown_keys_are_warnings(tmp_path):
-    path = write_figure(tmp_path, 'base = "base.png"\nauthor = "me"\n' + MARKER
-                        + 'colour = "red"\n[[markers]]\nid = "x"\n')
+    path = write_figure(tmp_path, 'base = "base.png"\nauthor = "me"\n' + MARKER + 'colour = "red"\n')
     fig = load_figure(path)
     assert fig.warnings == [
         f"{path}:2: figure: unknown key 'author' is ignored "
         "(known keys: base, title, legend, marker, zone, callout)",
-        f"{path}:11: figure: unknown key 'markers' is ignored (did you mean 'marker'?)",
-        f"{path}:10: marker \"tp1\": unknown key 'colour' is ignored "
-        "(known keys: id, label, x, y, note)",
+        f"{path}:10: marker \"tp1\": unknown key 'colour' is ignored (did you mean 'color'?)",
+        f"{path}:4: marker 'tp1' has no zone: no [[zone]] names it in 'for' "
+        "(add its pain zone with for = \"tp1\", or remove the marker)",
     ]
+
+
+@pytest.mark.parametrize("table, shown, hint", [
+    ("[[markers]]\nid = \"x\"\n", "[[markers]]: its 1 entry", "did you mean [[marker]]?"),
+    ("[[zones]]\nid = \"a\"\n[[zones]]\nid = \"b\"\n", "[[zones]]: its 2 entries", "did you mean [[zone]]?"),
+    ("[legends]\nposition = \"top-left\"\n", "[legends]: its keys", "did you mean [legend]?"),
+    ("[[things]]\nid = \"x\"\n", "[[things]]: its 1 entry",
+     "known tables: [[marker]], [[zone]], [[callout]], [legend]"),
+])
+def test_unknown_table_is_an_error_even_beside_other_errors(tmp_path, table, shown, hint):
+    """Issue 19: [[markers]] lost every marker with only a warning, shown only if nothing failed."""
+    path = write_figure(tmp_path, 'base = "base.png"\n' + MARKER + table)
+    with pytest.raises(ConfigError) as info:
+        load_figure(path)
+    assert str(info.value) == f"{path}:9: unknown table {shown} would be left out of the figure ({hint})"
+    broken = write_figure(tmp_path, 'base = "base.png"\n' + MARKER.replace("0.3", "3") + table)
+    with pytest.raises(BuildErrors) as info:
+        load_figure(broken)
+    assert any(f"unknown table {shown}" in str(e) for e in info.value.errors)
 
 
 def test_jpeg_base(tmp_path):
@@ -191,9 +209,16 @@ ERROR_CASES = {
         '{path}:6: marker "tp1": \'y\' = -0.1 is outside 0..1 '
         "(coordinates are fractions of the base image, origin top-left)"),
     "callout point outside": (
-        CALLOUT.replace("label_at = [0.05, 0.1]", "label_at = [0.05, 2]"),
-        "{path}:5: callout \"PSIS\": 'label_at' = [0.05, 2] is outside 0..1 "
+        CALLOUT.replace("label_at = [0.05, 0.1]", "label_at = [0.05, 2.5]"),
+        "{path}:5: callout \"PSIS\": 'label_at' = [0.05, 2.5] is outside 0..1 "
         "(coordinates are fractions of the base image, origin top-left)"),
+    "pixels instead of fractions": (
+        MARKER.replace("x = 0.3", "x = 150"),
+        "{path}:5: marker \"tp1\": 'x' = 150 is outside 0..1 (did you mean pixels? 150 / 200 = 0.75)"),
+    "zone point in pixels": (
+        MARKER + ESSENTIAL.replace("[0.9, 0.45]", "[0.9, 60]"),
+        "{path}:12: zone \"ess\": 'points[2]' = [0.9, 60] is outside 0..1 "
+        "(did you mean pixels? 60 / 100 = 0.6)"),
     "polygon point outside": (
         MARKER + ESSENTIAL.replace("[0.9, 0.45]", "[1.9, 0.45]"),
         "{path}:12: zone \"ess\": 'points[2]' = [1.9, 0.45] is outside 0..1 "
@@ -204,7 +229,7 @@ ERROR_CASES = {
         "(markers and zones share one id space)"),
     "for names no marker": (
         MARKER + ESSENTIAL.replace('for = "tp1"', 'for = "tp9"'),
-        '{path}:14: zone "ess": for = "tp9" names no marker (markers in this file: tp1)'),
+        '{path}:14: zone "ess": for = "tp9" names no marker (did you mean "tp1"? markers in this file: tp1)'),
     "too few points": (
         ESSENTIAL.replace('for = "tp1"\n', "").replace(", [0.5, 0.45]]", "]")
         .replace(", [0.9, 0.45]", ""),
@@ -386,13 +411,13 @@ def test_not_utf8(tmp_path):
 
 
 def test_several_errors_reported_together(tmp_path):
-    body = ('base = "base.png"\n' + MARKER.replace("x = 0.3", "x = 3")
+    body = ('base = "base.png"\n' + MARKER.replace("x = 0.3", "x = 3.5")
             + ESSENTIAL.replace('"essential"', '"dull"').replace('for = "tp1"', 'for = "nope"'))
     path = write_figure(tmp_path, body)
     with pytest.raises(BuildErrors) as err:
         load_figure(path)
     assert [str(e) for e in err.value.errors] == [
-        f"{path}:6: marker \"tp1\": 'x' = 3 is outside 0..1 "
+        f"{path}:6: marker \"tp1\": 'x' = 3.5 is outside 0..1 "
         "(coordinates are fractions of the base image, origin top-left)",
         f'{path}:14: zone "ess": kind = "dull" is not "essential" or "spillover" '
         "(essential = solid red (main pain), spillover = red stipple)",

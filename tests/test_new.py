@@ -79,6 +79,33 @@ def test_starter_pictures_are_small_enough_and_named_by_the_figure(tmp_path):
                 assert max(img.size) <= 2048, name
 
 
+def test_starter_is_for_any_muscle_not_the_pelvis(tmp_path):
+    """Issue 19 item 5: every new booklet got pelvis text and the pelvis drawing."""
+    from booklet.figures import load_figure
+
+    files = starter_files(NewBooklet("deltoid", tmp_path))
+    for name, data in files.items():
+        if name.suffix in (".md", ".toml"):
+            text = data.decode("utf-8").lower()
+            for word in ("pelvis", "iliac", "sacrum", "buttock", "thigh"):
+                assert word not in text, (name, word)
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    anatomy = tmp_path / "images/deltoid/anatomy.png"
+    with Image.open(anatomy) as img:
+        rgb = img.convert("RGB")
+        w, h = rgb.size
+        paper = rgb.getpixel((w // 2, h // 20))
+        assert rgb.getpixel((w // 2, h // 2)) != paper            # the muscle in the middle
+        # nothing but paper above and below it: no body outline, no bones of a pelvis
+        assert {rgb.getpixel((round(x * w), round(y * h))) for x in (0.3, 0.5, 0.7) for y in (0.05, 0.15, 0.9)} \
+            == {paper}
+    fig = load_figure(tmp_path / "images/deltoid/anatomy.toml")
+    assert fig.warnings == [] and any(z.smooth for z in fig.zones)
+    chapter = files[Path("chapters/deltoid/02-anatomy.md")].decode("utf-8")
+    assert "placeholder" in chapter and "booklet figure images/deltoid/anatomy.toml --grid" in chapter
+
+
 @pytest.mark.parametrize("slug, guess", [("Bad_Slug", "bad-slug"), ("-x", "x"), ("a--b", "a-b"), ("", None)])
 def test_invalid_slug_is_rejected(tmp_path, capsys, slug, guess):
     root = tmp_path / "R"
@@ -160,3 +187,19 @@ def test_walkthrough_in_adding_a_muscle_works_first_time(tmp_path, capsys):
     assert "The Trigger Points" in chapter and 'id="fig-trigger-points"' in chapter
     assert "EPUB/images/trigger-points.png" in epub_names(epub)
     assert "Releasing the Trigger Points" in epub_text(epub, "EPUB/chapter-04.xhtml")
+
+    # The grid picture of step 7 and the two mistakes of step 8, as the doc shows them.
+    figure_command = re.search(r"^booklet figure (\S+) --grid$", doc, re.M).group(1)
+    assert main(["figure", str(root / figure_command), "--grid",
+                 "--out", str(tmp_path / "grid.png")]) == 0
+    chapter_md = root / "chapters/piriformis/03-trigger-points.md"
+    chapter_md.write_text(chapter_md.read_text().replace("(trigger-points.toml", "(trigger-point.toml"))
+    figure_toml = root / "images/piriformis/trigger-points.toml"
+    figure_toml.write_text(figure_toml.read_text().replace('for = "lateral"', 'for = "lateal"', 1))
+    capsys.readouterr()
+    assert main(["build", "piriformis", "--root", str(root), "--no-validate"]) == 1
+    shown = [line for line in doc.splitlines() if line.startswith("error: ")]
+    err = capsys.readouterr().err
+    assert shown[0] in err.replace(f"{root}/", "")
+    fig_error = main(["figure", str(figure_toml)])
+    assert fig_error == 1 and shown[1].split(": ", 2)[2] in capsys.readouterr().err

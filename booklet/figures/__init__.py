@@ -10,7 +10,8 @@ The file format is documented in docs/figures.md.
 from .load import load_figure
 from .markup import figure_markup
 from .model import Callout, Figure, Legend, Marker, RenderedImage, Zone
-from .render import font_path, output_size, render_figure
+from .fonts import font_path
+from .render import output_size, render_figure
 
 __all__ = [
     "Callout",

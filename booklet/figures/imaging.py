@@ -5,8 +5,49 @@ import io
 
 from PIL import Image
 
+#: Modes whose samples run past 255: 16-bit greyscale PNGs open as one of these.
+WIDE_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N")
+#: Modes that carry transparency, flattened onto white.
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
 #: The palette is picked from every SAMPLE_STEP-th row and every SAMPLE_STEP-th column.
 SAMPLE_STEP = 8
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any mode Pillow opens, as 8-bit sRGB RGB: wide samples scaled, transparency on white.
+
+    ``convert("RGB")`` alone clamps a 16-bit sample to 255 (a 16-bit greyscale drawing
+    comes out nearly white) and lays transparent pixels on black; issue 15 item 8.
+    """
+    image = _to_srgb(image)
+    if image.mode in WIDE_MODES:
+        # 0..65535 -> 0..255: Pillow's point() on an "I" image takes this linear map exactly.
+        image = image.convert("I").point(lambda v: v * (1 / 257) + 0.5).convert("L")
+    elif image.mode == "F":
+        image = image.point(lambda v: v * 255 + 0.5).convert("L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ALPHA_MODES:
+        image = image.convert("RGBA")
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, image)
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Apply an embedded ICC profile, so colours come out as the author saw them."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        from PIL import ImageCms
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        dst = ImageCms.createProfile("sRGB")
+        out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, src, dst, outputMode=out_mode)
+    except Exception:              # a broken profile: use the numbers as they are
+        return image
 
 
 def palette_png(image: Image.Image, palette: Image.Image | None = None, compress_level: int = 4) -> bytes:

@@ -12,27 +12,29 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from booklet.figures.load import load_figure
+from booklet.figures.fonts import TextFonts
 from booklet.figures.model import Figure, RenderedImage
 from booklet.figures.render import render_figure
 
 _FIGURE_REF = re.compile(r"\]\(\s*<?([^)\s>]+\.toml)")
 
 
-def _load_and_render(path: Path) -> tuple[Figure, RenderedImage]:
+def _load_and_render(path: Path, fonts: TextFonts | None) -> tuple[Figure, RenderedImage]:
     figure = load_figure(path)
-    return figure, render_figure(figure)
+    return figure, render_figure(figure, fonts=fonts)
 
 
 class FigureJobs:
     """Futures of (figure, rendered image) by resolved path; errors surface on ``get``."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, fonts: TextFonts | None = None):
+        self.fonts = fonts                # the booklet's fonts, for text drawn in its language
         self._pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
         self._jobs: dict[Path, Future] = {}
 
     def prefetch(self, path: Path) -> None:
         if path not in self._jobs:
-            self._jobs[path] = self._pool.submit(_load_and_render, path)
+            self._jobs[path] = self._pool.submit(_load_and_render, path, self.fonts)
 
     def get(self, path: Path) -> tuple[Figure, RenderedImage]:
         self.prefetch(path)

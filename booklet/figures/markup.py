@@ -67,9 +67,11 @@ def _kind(item: Marker | Zone) -> str:
 def _aria(item: Marker | Zone) -> str:
     """The tap target's name: the label, plus what it is unless the label says so."""
     kind = _kind(item)
+    number = getattr(item, "number", None)
+    label = item.label if number is None else f"{number}: {item.label}"
     if kind in item.label.lower():
-        return item.label
-    return f"{item.label} ({kind})"
+        return label
+    return f"{label} ({kind})"
 
 
 def _tap_point(item: Marker | Zone, aspect: float) -> tuple[float, float]:
@@ -77,7 +79,7 @@ def _tap_point(item: Marker | Zone, aspect: float) -> tuple[float, float]:
         return (item.x, item.y)
     if item.tap is not None:
         return item.tap
-    return interior_point(item.points, aspect)
+    return interior_point(item.outline, aspect)
 
 
 def _svg(fig: Figure, width: int, height: int) -> str:
@@ -143,7 +145,9 @@ def figure_markup(fig: Figure, image_href: str, width: int, height: int, alt: st
                     f'aria-label="{_attr(_aria(item))}"></a>')
         kind_span = ("" if kind in item.label.lower()
                      else f' <span class="key-kind">({kind})</span>')
-        key.append(f'<dt class="{key_class}">{_text(item.label)}{kind_span}</dt>'
+        number = getattr(item, "number", None)
+        number_span = "" if number is None else f'<span class="key-number">{number}</span> '
+        key.append(f'<dt class="{key_class}">{number_span}{_text(item.label)}{kind_span}</dt>'
                    f"<dd>{_text(item.note)}</dd>")
         asides.append(f'<aside epub:type="footnote" role="doc-footnote" id="{target}">'
                       f"<p><strong>{_text(_run_in(item.label))}</strong> {_text(item.note)}</p>"

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .geometry import zone_outline
+
 Point = tuple[float, float]
 ZoneKind = Literal["essential", "spillover"]
 LegendPosition = Literal["top-left", "top-right", "bottom-left", "bottom-right", "none"]
@@ -31,6 +33,8 @@ class Marker:
     y: float
     note: str
     line: int | None = None          # line of the ``[[marker]]`` header, for messages
+    number: int | None = None        # drawn in the marker and beside its legend line (1..99)
+    color: tuple[int, int, int] | None = None   # the hue of this point and of its zones
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,12 @@ class Zone:
     for_: str | None = None          # id of the marker whose pain this is (TOML key ``for``)
     tap: Point | None = None         # where its tap target goes; None = a point inside it
     line: int | None = None
+    smooth: bool = False             # drawn as a closed smooth curve through its points
+
+    @property
+    def outline(self) -> tuple[Point, ...]:
+        """The polygon the raster fills and the tap layer uses: the same for both."""
+        return zone_outline(self.points, self.smooth)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from booklet.incremental.cache import Cache, tool_hash
 from booklet.incremental.cache import key as cache_key
 from booklet.errors import BookletError, ContentError, Problem
 from booklet.render.cover import THUMB_WIDTH
-from booklet.figures.imaging import thumbnail_jpeg
+from booklet.figures.imaging import thumbnail_jpeg, to_rgb
 from booklet.read.reader import find_slugs
 from booklet.render.theme import make_environment, render_template
 from booklet.render.xhtml import CONTAINER_NS, EPUB_NS, OPF_NS, XHTML_NS
@@ -327,20 +327,10 @@ def make_thumbnail(data: bytes) -> tuple[bytes, tuple[int, int]] | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            rgb = _flatten(image)
+            rgb = to_rgb(image)   # 16-bit, palette, CMYK and transparent covers alike
     except (UnidentifiedImageError, OSError):
         return None   # an SVG cover, say: the page shows the title without a picture
     return thumbnail_jpeg(rgb, THUMB_WIDTH)
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    # JPEG has no transparency: lay transparent covers on white rather than black.
-    if image.mode in ("RGBA", "LA", "PA") or image.mode == "P" and "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    return image.convert("RGB")
 
 
 def catalog_context(entries: list[Entry]) -> dict:

@@ -1,6 +1,7 @@
 """Find, check and collect the files a booklet's pages use: images, video, figures."""
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import struct
@@ -55,8 +56,10 @@ class AssetStore:
                 return self._inside_root(src, candidate)
         if ".." in PurePosixPath(src).parts:
             self._inside_root(src, base_dir / src, must_exist=False)
+        looked = f"looked in {_rel(base_dir, self.root)}/ and {_rel(self.image_dir, self.root)}/"
+        near = _nearest(src, (base_dir, self.image_dir))
         raise ContentError(f"file {src!r} not found",
-                           hint=f"looked in {_rel(base_dir, self.root)}/ and {_rel(self.image_dir, self.root)}/")
+                           hint=f"did you mean {near!r}? {looked}" if near else looked)
 
     def _inside_root(self, src: str, candidate: Path, must_exist: bool = True) -> Path:
         try:
@@ -196,3 +199,16 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root))
     except ValueError:
         return str(path)
+
+
+def _nearest(src: str, folders) -> str | None:
+    """The file name in ``folders`` nearest to ``src``'s, with the same suffix, for a typo's fix."""
+    wanted = PurePosixPath(src)
+    names = set()
+    for folder in folders:
+        try:
+            names.update(p.name for p in folder.iterdir() if p.suffix.lower() == wanted.suffix.lower())
+        except OSError:
+            continue
+    close = difflib.get_close_matches(wanted.name, sorted(names), n=1, cutoff=0.6)
+    return close[0] if close else None

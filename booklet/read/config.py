@@ -45,6 +45,7 @@ SCHEMA: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "download_base": ((str,), False, "a URL ending in /"),
     "accessibility_summary": ((str,), False, "a string"),
     "scripts": ((bool,), False, "true or false"),
+    "font": ((str,), False, "a font file (.ttf or .otf) inside the booklet root, for text drawn into pictures"),
 }
 _EXAMPLES = {str: '"..."', list: '["...", "..."]', bool: "true", int: "1", float: "1"}
 _NAMESPACE = uuid.UUID("6f0c9d3e-2b3a-5c1e-9f4e-0b6b1e7a2d10")

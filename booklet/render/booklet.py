@@ -15,7 +15,7 @@ from booklet import __version__
 from booklet.read.assets import AssetStore
 from booklet.incremental.cache import Cache, assets_hash, templates_hash, tool_hash
 from booklet.incremental.cache import key as cache_key
-from booklet.render.cover import cover_resource
+from booklet.render.cover import booklet_fonts, cover_resource
 from booklet.errors import ContentError, Report
 from booklet.figures.jobs import FigureJobs, figure_refs
 from booklet.render.mdext import ChapterContext, make_markdown
@@ -57,7 +57,7 @@ def render_booklet(booklet: Booklet, report: Report, cache: Cache | None = None,
     stats: list[ChapterStats] = []
     keys = [cache_key(shared, chapter.text) for chapter in booklet.chapters]
     cached = [cache.get("chapter", k) if cache else None for k in keys]
-    jobs = FigureJobs(figure_threads)
+    jobs = FigureJobs(figure_threads, booklet_fonts(booklet, assets, report))
     try:
         _prefetch_figures(jobs, assets, [c for c, e in zip(booklet.chapters, cached) if e is None])
         for chapter, ckey, entry in zip(booklet.chapters, keys, cached):

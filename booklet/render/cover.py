@@ -7,15 +7,17 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from booklet.read.assets import AssetStore, check_image
-from booklet.incremental.cache import Cache, tool_hash, templates_hash
+from booklet.incremental.cache import Cache, file_sha256, tool_hash, templates_hash
 from booklet.incremental.cache import key as cache_key
 from booklet.read.config import key_line
 from booklet.errors import ConfigError, ContentError, Report
+from booklet.figures.fonts import TextFonts, font_characters
 from booklet.figures.imaging import palette_png, thumbnail_jpeg
 from booklet.model import Booklet, Resource
 from booklet.render.theme import theme_file
 
 SIZE = (1600, 2400)
+MARGIN = 160                         # the least room left and right of a line of the cover
 MIN_WIDTH = 1400
 #: The catalog's thumbnails are this wide (a quarter of the drawn cover: one box reduce).
 THUMB_WIDTH = 400
@@ -43,11 +45,16 @@ def cover_resource(booklet: Booklet, assets: AssetStore, report: Report,
     # A drawn cover depends only on these and on the tool and its fonts: kept in the cache,
     # so a rebuild after editing a chapter does not draw it again.
     meta = booklet.meta
+    fonts = booklet_fonts(booklet, assets, report)
     ident = cache_key(tool_hash(), templates_hash(booklet.root), meta.title, meta.subtitle or "",
-                      meta.series or "", meta.author)
+                      meta.series or "", meta.author, meta.language, _font_stamp(fonts))
     drawn = cache.get("cover", ident) if cache is not None else None
     if drawn is None:
-        image = draw_cover(booklet)
+        try:
+            image = draw_cover(booklet, fonts)
+        except ContentError as exc:      # characters no font draws: say which, at the key
+            report.error(_at_key(booklet, exc))
+            image = draw_cover(booklet, fonts, plain=True)
         # Flat colours and type: a palette PNG, a third of the bytes of a full-colour one.
         drawn = (palette_png(image, cover_palette()), thumbnail_jpeg(image, THUMB_WIDTH))
         if cache is not None:
@@ -61,8 +68,47 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def _theme_font(root, name: str, size: int) -> ImageFont.FreeTypeFont:
-    return _font(str(theme_file(root, f"fonts/{name}")), size)
+def booklet_fonts(booklet: Booklet, assets: AssetStore, report: Report | None = None) -> TextFonts:
+    """The fonts for text drawn in the booklet's language: ``font`` in booklet.toml (a file
+    inside the root), then the shipped font for the language's script, then Lato."""
+    named = None
+    if booklet.meta.font:
+        try:
+            named = assets.resolve(booklet.meta.font, booklet.source_dir)
+            font_characters(named)
+        except ContentError as exc:
+            if report is None:
+                raise
+            report.error(_at_key(booklet, exc, "font"))
+            named = None
+    return TextFonts(booklet.meta.language, named)
+
+
+def _font_stamp(fonts: TextFonts) -> str:
+    return file_sha256(fonts.named) if fonts.named else ""
+
+
+def _at_key(booklet: Booklet, exc: ContentError, key: str | None = None) -> ConfigError:
+    """``exc`` as an error at the booklet.toml line of ``key`` (for drawn text: the first one that fails)."""
+    text = booklet.config_path.read_text(encoding="utf-8")
+    if key is None:
+        chars = getattr(exc, "characters", [])
+        meta = booklet.meta
+        key = next((k for k in ("title", "subtitle", "series", "author")
+                    if any(ch in (getattr(meta, k) or "") for ch in chars)), "title")
+    return ConfigError(exc.message, booklet.config_path, key_line(text, key, "booklet"), hint=exc.hint)
+
+
+def _theme_font(root, name: str, size: int, fonts: TextFonts | None = None, text: str = "",
+                plain: bool = False) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+    """``text`` as runs of (text, font): the theme's font, or the booklet's fonts for its script."""
+    latin = theme_file(root, f"fonts/{name}")
+    if fonts is None or plain:
+        return [(text, _font(str(latin), size))]
+    runs = fonts.fonts(text, size, latin)
+    if len(runs) == 1 and fonts.runs(text, latin)[0][1] == latin:
+        return [(text, _font(str(latin), size))]    # as covers were always drawn
+    return runs
 
 
 @lru_cache(maxsize=1)
@@ -96,25 +142,61 @@ def cover_palette() -> Image.Image:
     return palette
 
 
-def draw_cover(booklet: Booklet) -> Image.Image:
-    """Draw a plain, typographic cover: title, subtitle, author and a trigger point motif."""
+def draw_cover(booklet: Booklet, fonts: TextFonts | None = None, plain: bool = False) -> Image.Image:
+    """Draw a plain, typographic cover: title, subtitle, author and a trigger point motif.
+
+    Text is drawn in the booklet's language with ``fonts`` (right-to-left text shaped and
+    ordered); ``plain`` draws it with the theme's fonts only, for a build that has failed.
+    """
     meta, root = booklet.meta, booklet.root
+
+    def line(text: str, name: str, size: int, y: int, fill) -> int:
+        return _centered(draw, _theme_font(root, name, size, fonts, text, plain), y, fill)
+
+    def lines(text: str, width: int, name: str, size: int) -> list[str]:
+        """Wrapped at spaces, and between characters where a line has none (CJK)."""
+        out = []
+        for part in textwrap.wrap(text, width):
+            while _width(_theme_font(root, name, size, fonts, part, plain)) > SIZE[0] - MARGIN and len(part) > 1:
+                cut = len(part) - 1
+                while cut > 1 and _width(_theme_font(root, name, size, fonts, part[:cut], plain)) > SIZE[0] - MARGIN:
+                    cut -= 1
+                out.append(part[:cut])
+                part = part[cut:]
+            out.append(part)
+        return out
+
     img = _background().copy()
     draw = ImageDraw.Draw(img)
     y = 260
     if meta.series:
-        y = _centered(draw, meta.series.upper(), _theme_font(root, "Lato-Bold.ttf", 54), y, MUTED) + 60
-    for line in textwrap.wrap(meta.title, 22):
-        y = _centered(draw, line, _theme_font(root, "Lato-Bold.ttf", 118), y, INK) + 24
+        y = line(meta.series.upper(), "Lato-Bold.ttf", 54, y, MUTED) + 60
+    for text in lines(meta.title, 22, "Lato-Bold.ttf", 118):
+        y = line(text, "Lato-Bold.ttf", 118, y, INK) + 24
     if meta.subtitle:
         y += 30
-        for line in textwrap.wrap(meta.subtitle, 34):
-            y = _centered(draw, line, _theme_font(root, "NotoSerif-Italic.ttf", 64), y, MUTED) + 16
-    _centered(draw, meta.author, _theme_font(root, "Lato-Regular.ttf", 64), SIZE[1] - 300, INK)
+        for text in lines(meta.subtitle, 34, "NotoSerif-Italic.ttf", 64):
+            y = line(text, "NotoSerif-Italic.ttf", 64, y, MUTED) + 16
+    line(meta.author, "Lato-Regular.ttf", 64, SIZE[1] - 300, INK)
     return img
 
 
-def _centered(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, y: int, fill) -> int:
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    draw.text(((SIZE[0] - (right - left)) // 2 - left, y - top), text, font=font, fill=fill)
+def _width(runs) -> float:
+    return sum(font.getlength(text) for text, font in runs)
+
+
+def _centered(draw: ImageDraw.ImageDraw, runs, y: int, fill) -> int:
+    """Draw runs of (text, font) centred on one line whose ink starts at ``y``; return its bottom."""
+    if len(runs) == 1:
+        text, font = runs[0]
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        draw.text(((SIZE[0] - (right - left)) // 2 - left, y - top), text, font=font, fill=fill)
+        return y + (bottom - top)
+    boxes = [draw.textbbox((0, 0), text, font=font, anchor="ls") for text, font in runs]
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    width = sum(font.getlength(text) for text, font in runs)
+    x = (SIZE[0] - width) / 2
+    for text, font in runs:
+        draw.text((x, y - top), text, font=font, fill=fill, anchor="ls")
+        x += font.getlength(text)
     return y + (bottom - top)

@@ -1,7 +1,8 @@
 """The starter booklet's pictures, drawn with Pillow so every new booklet has real images to replace.
 
 Each function returns PNG bytes. The drawings are plain schematics in the style of the
-project's figures: an authoring aid, not anatomy to publish. Coordinates are fractions
+project's figures: an authoring aid, not anatomy to publish; the figure's base is a
+placeholder for any muscle, not a drawing of one. Coordinates are fractions
 of the picture (origin top-left), the same convention the figure files use.
 """
 from __future__ import annotations
@@ -76,62 +77,28 @@ def mirror(points) -> list[tuple[float, float]]:
     return [(1 - x, y) for x, y in points]
 
 
-# --- the anatomy drawing: hips and low back seen from behind ---------------------------
+# --- the placeholder base drawing: a muscle between two bones, for any muscle -----------
 
-def _silhouette() -> list[tuple[float, float]]:
-    left = (curve((0.31, 0.0), (0.30, 0.16), (0.20, 0.33)) + curve((0.20, 0.33), (0.15, 0.47), (0.18, 0.64))[1:]
-            + curve((0.18, 0.64), (0.20, 0.82), (0.215, 1.0))[1:])
-    inner = [(0.485, 1.0), (0.492, 0.76), (0.5, 0.69)]
-    return left + inner + mirror(inner)[::-1][1:] + mirror(left)[::-1]
+def _belly() -> list[tuple[float, float]]:
+    """A spindle-shaped muscle belly from the left tendon to the right one."""
+    return curve((0.2, 0.5), (0.5, 0.22), (0.8, 0.5)) + curve((0.8, 0.5), (0.5, 0.78), (0.2, 0.5))[1:]
 
 
-def _ilium() -> list[tuple[float, float]]:
-    """The left hip bone's wing, from the sacrum over the iliac crest to the hip socket."""
-    crest = curve((0.445, 0.31), (0.36, 0.12), (0.235, 0.27))
-    return crest + [(0.245, 0.33), (0.285, 0.42), (0.33, 0.455), (0.395, 0.47), (0.455, 0.45)]
+def draw_placeholder() -> bytes:
+    """The starter figure's base: a neutral muscle between two bones, to be replaced.
 
-
-def _femur(c: Canvas, side) -> None:
-    """A thigh bone: head in the socket, neck, greater trochanter and shaft."""
-    c.polygon(side([(0.232, 0.53), (0.25, 0.505), (0.275, 0.51), (0.32, 0.46), (0.35, 0.49),
-                    (0.30, 0.57), (0.335, 1.0), (0.28, 1.0), (0.248, 0.60), (0.232, 0.57)]), BONE, BONE_EDGE)
-    c.dot(side([(0.335, 0.472)])[0], 0.032 * 1600, BONE, BONE_EDGE)
-
-
-def _muscle() -> list[tuple[float, float]]:
-    """A fan-shaped hip muscle (left side): from under the crest to the greater trochanter."""
-    top = curve((0.425, 0.33), (0.35, 0.19), (0.245, 0.29))
-    return top + [(0.232, 0.40), (0.236, 0.52), (0.262, 0.535), (0.335, 0.44), (0.41, 0.40)]
-
-
-def _fibres() -> list[list[tuple[float, float]]]:
-    origins = curve((0.41, 0.34), (0.35, 0.215), (0.255, 0.30), steps=7)
-    return [[o, (0.25 + 0.004 * i, 0.52 - 0.003 * i)] for i, o in enumerate(origins)]
-
-
-def draw_anatomy() -> bytes:
-    """The starter figure's base drawing: the low back, pelvis and upper thighs from behind."""
+    No body part in particular (issue 19: every new booklet got a pelvis), so the marks of
+    the starter figure show how a figure file works whatever the muscle.
+    """
     c = Canvas(ANATOMY_SIZE, unit=ANATOMY_SIZE[0] / 1600)
-    c.polygon(_silhouette(), SKIN, SKIN_EDGE, width=4)
-    for top in (0.02, 0.095, 0.17, 0.245):                     # lumbar vertebrae
-        c.polygon([(0.465, top), (0.535, top), (0.54, top + 0.06), (0.46, top + 0.06)], BONE, BONE_EDGE)
-        c.line([(0.5, top + 0.015), (0.5, top + 0.05)], BONE_EDGE, 3)
-    for side in (list, mirror):
-        c.polygon(side(_ilium()), BONE, BONE_EDGE)
-    c.polygon([(0.44, 0.31), (0.56, 0.31), (0.535, 0.47), (0.5, 0.54), (0.465, 0.47)], BONE, BONE_EDGE)
-    c.line([(0.5, 0.54), (0.5, 0.575)], BONE_EDGE, 8)         # coccyx
-    for x in (0.475, 0.525):                                   # sacral openings
-        for y in (0.35, 0.39, 0.43):
-            c.dot((x, y), 5, BONE_EDGE)
-    for side in (list, mirror):
-        _femur(c, side)
-    for side in (list, mirror):
-        c.polygon(side(_muscle()), MUSCLE, FIBRE, width=3)
-        for fibre in _fibres():
-            c.line(side(fibre), FIBRE, 2)
-    c.line(curve((0.5, 0.58), (0.5, 0.64), (0.5, 0.69)), SKIN_EDGE, 3)   # natal cleft
-    for side in (list, mirror):                                 # gluteal folds
-        c.line(side(curve((0.30, 0.70), (0.40, 0.74), (0.49, 0.70))), SKIN_EDGE, 3)
+    for x0, x1 in ((0.04, 0.12), (0.88, 0.96)):                     # the two bones
+        c.polygon([(x0, 0.28), (x1, 0.28), (x1, 0.72), (x0, 0.72)], BONE, BONE_EDGE, width=4)
+    for a, b in (((0.12, 0.5), (0.2, 0.5)), ((0.8, 0.5), (0.88, 0.5))):   # the tendons
+        c.line([a, b], BONE_EDGE, 14)
+    c.polygon(_belly(), MUSCLE, FIBRE, width=3)
+    for k in range(1, 8):                                           # fibres, end to end
+        bend = 0.22 + 0.07 * k
+        c.line(curve((0.21, 0.5), (0.5, bend), (0.79, 0.5)), FIBRE, 2)
     return c.png()
 
 
@@ -194,7 +161,7 @@ def draw_video_poster() -> bytes:
 
 
 PICTURES = {
-    "anatomy.png": draw_anatomy,
+    "anatomy.png": draw_placeholder,
     "ball-wall.png": draw_ball_wall,
     "ball-floor.png": draw_ball_floor,
     "video-poster.png": draw_video_poster,

@@ -335,12 +335,16 @@ def test_a_figure_is_rendered_again_when_its_file_or_base_changes(tmp_path):
     folder = tmp_path / "images"
     shutil.copytree(REPO / "images" / SLUG, folder)
     figure = folder / "overview.toml"
+    from booklet.figures.fonts import TextFonts
+
     assert install()
-    first = jobs._load_and_render(figure)
-    assert jobs._load_and_render(figure) is first                   # kept while nothing changed
+    first = jobs._load_and_render(figure, TextFonts())
+    assert jobs._load_and_render(figure, TextFonts()) is first      # kept while nothing changed
+    assert jobs._load_and_render(figure, TextFonts("he")) is not first   # another booklet language
+    first = jobs._load_and_render(figure, TextFonts())
     edit(figure, "x = 0.655", "x = 0.555")
-    second = jobs._load_and_render(figure)
+    second = jobs._load_and_render(figure, TextFonts())
     assert second is not first and second[1].data != first[1].data
     base = second[0].base
     os.utime(base, ns=(base.stat().st_atime_ns, base.stat().st_mtime_ns + 10**9))
-    assert jobs._load_and_render(figure) is not second
+    assert jobs._load_and_render(figure, TextFonts()) is not second

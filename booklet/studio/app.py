@@ -162,6 +162,9 @@ def make_app(studio, host: str, port: int):
               Route("/figure/{slug}/{file:path}", page), Route("/static/{path:path}", static),
               Route("/api/state/{slug}", state), Route("/api/events/{slug}", stream),
               Route("/book/{slug}/{digest}/{path:path}", book)]
+    from booklet.studio.editor import editor_routes
+
+    routes += editor_routes(studio)        # the figure editor (issue 19): its data, changes, picture
     app = Starlette(routes=routes)
     app.add_middleware(_Headers)
     return Guard(app, allowed_hosts(host, port))

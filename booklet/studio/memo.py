@@ -30,13 +30,14 @@ def install() -> bool:
     memo: dict[Path, tuple[bytes, tuple | None, object]] = {}
     lock = threading.Lock()
 
-    def load_and_render(path: Path):
-        source = Path(path).read_bytes()
+    def load_and_render(path: Path, *more):
+        # (*more: the booklet's fonts since figures draw text in its language; part of the key)
+        source = (Path(path).read_bytes(), more)
         with lock:
             kept = memo.get(path)
         if kept is not None and kept[0] == source and _stamp(kept[2][0].base) == kept[1]:
             return kept[2]
-        result = original(path)
+        result = original(path, *more)
         with lock:
             memo[path] = (source, _stamp(result[0].base), result)
         return result

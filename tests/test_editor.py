@@ -341,10 +341,11 @@ def test_a_duplicate_id_is_refused_with_its_reason_and_undo_works(chromium, stud
         until(lambda: answers(tab) > count)
         message = tab.locator("#editor-message")
         assert message.get_attribute("data-kind") == "refused"
+        shown = message.inner_text()
         assert re.fullmatch(r'refused, images/gluteus-medius/overview.toml left as it was: '
                             r'images/gluteus-medius/overview.toml:\d+: marker "tp-medial": id "tp-medial" is already '
-                            r"used by the marker on line \d+ \(markers and zones share one id space\)",
-                            message.inner_text())
+                            r"used by the marker on line \d+ \(markers and zones share one id space\)", shown)
+        assert f"\n{shown}\n" in (REPO / "docs" / "figures.md").read_text(encoding="utf-8")   # as the docs show it
         assert path.read_bytes() == before
         # An accepted change, then undo: the file is back, byte for byte.
         count = answers(tab)
@@ -392,3 +393,43 @@ def test_writes_need_the_studios_origin_json_and_a_figure_file_of_the_booklet(st
     status, body = post(base, url, move, own)
     assert status == 200 and json.loads(body)["figure"]["callouts"][0]["at"] == [0.5, 0.5]
     assert post(base, url, {"undo": True}, own)[0] == 200 and path.read_bytes() == before
+
+
+# --- the docs' examples ---------------------------------------------------------------------------
+
+DOCS = {name: (REPO / "docs" / name).read_text(encoding="utf-8") for name in ("figures.md", "adding-a-muscle.md")}
+
+
+def editor_section(text: str) -> str:
+    """The part of a doc about the editor: from its `booklet studio` block to the next heading."""
+    start = text.index("```sh\nbooklet studio ")
+    return text[start:text.index("\n## ", start)]
+
+
+def test_the_docs_editor_commands_urls_and_pictures_work(root, tmp_path):
+    from booklet.cli import main, make_parser
+    from test_new import doc_steps
+
+    assert make_parser().parse_args(["studio"]).port == 8765           # the port in the docs' URLs
+    # The piriformis walk-through's root, as adding-a-muscle.md makes it up to its step 7.
+    walk = tmp_path / "walk"
+    assert main(["new", "piriformis", "--root", str(walk)]) == 0
+    for name, text in doc_steps(DOCS["adding-a-muscle.md"])[1].items():
+        (walk / name).parent.mkdir(parents=True, exist_ok=True)
+        (walk / name).write_text(text, encoding="utf-8")
+    roots = {SLUG: root, "piriformis": walk}
+    for name, text in DOCS.items():
+        section = editor_section(text)
+        for line in re.findall(r"^booklet studio .*$", section, re.M):
+            args = make_parser().parse_args(line.split()[1:])
+            assert args.slug in roots, line
+        urls = re.findall(r"`http://127\.0\.0\.1:8765/figure/([^/`]+)/([^`]+)`", section)
+        assert urls, name
+        for slug, file in urls:
+            model = FigureEditor(roots[slug]).model(slug, figure_file(roots[slug], slug, file))
+            assert "error" not in model and model["markers"], (name, slug, file)
+        for picture in re.findall(r"\]\((img/editor[^)]*\.png)\)", section):
+            with Image.open(REPO / "docs" / picture) as image:
+                assert image.size == (1180, 820), picture
+    assert "## Placing marks by hand: the figure editor\n" in DOCS["figures.md"]      # the walk-through's link
+    assert "(figures.md#placing-marks-by-hand-the-figure-editor)" in DOCS["adding-a-muscle.md"]

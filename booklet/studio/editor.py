@@ -72,6 +72,7 @@ class FigureEditor:
         except (BookletError, BuildErrors) as exc:
             return data | {"error": str(exc)}
         data |= figure_data(fig, url)
+        data["warnings"] = [w.replace(f"{self.root}/", "") for w in data["warnings"]]    # as the root's files
         kept = written(path)
         for table, key in (("marker", "markers"), ("zone", "zones"), ("callout", "callouts")):
             for item, entry in zip(data[key], kept[table]):

@@ -90,7 +90,11 @@ def _add(doc, op: dict) -> None:
             if not _plain(value):
                 raise Refused(f"{key} = {value!r} is not a value the editor writes")
             entry[key] = _rounded(key, value)
-    entry.add(tomlkit.nl())           # a blank line before whatever follows it, as in hand-written files
+    # One blank line before and after the new entry, as between the entries of a hand-written file.
+    entry.add(tomlkit.nl())
+    before = doc[table][-1].as_string() if table in doc else tomlkit.dumps(doc)
+    if before and not before.endswith("\n\n"):
+        entry.trivia.indent = "\n"
     if table not in doc:
         doc.append(table, tomlkit.aot())
     doc[table].append(entry)

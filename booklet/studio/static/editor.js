@@ -74,7 +74,7 @@ const draw = () => {
     svg.style.aspectRatio = `${W} / ${H}`
     const unit = 1 / (svg.getScreenCTM()?.a || 1)        // picture pixels per screen pixel
     const at = (x, y) => ({ cx: x * W, cy: y * H })
-    const layers = [el('svg:image', { href: fig.image, width: W, height: H })]
+    const layers = [picture(W, H)]
     if ($('#editor-grid').checked) layers.push(grid(W, H, unit))
     fig.zones.forEach((z, i) => layers.push(el('svg:path', { d: z.path, class: 'zone' + (isSel('zone', i) ? ' selected' : ''),
         'data-handle': 'zone', 'data-index': i, 'stroke-width': 2 * unit })))
@@ -85,6 +85,24 @@ const draw = () => {
     if (selected?.table === 'zone') layers.push(vertices(fig.zones[selected.index], selected.index, at, unit))
     if (pending.length) layers.push(pendingShape(at, unit))
     svg.replaceChildren(...layers)
+}
+
+// The rendered figure. A new rendering is loaded aside and swapped in once it is there, so
+// the picture never goes blank while the server draws it.
+let loaded = null        // the URL of the rendering on screen
+const picture = (W, H) => {
+    const image = el('svg:image', { href: loaded ?? fig.image, width: W, height: H, 'data-src': fig.image })
+    if (loaded !== fig.image) {
+        const next = new Image()
+        const wanted = fig.image
+        next.onload = () => {
+            loaded = wanted
+            const shown = $('#editor-svg image')
+            if (shown && fig.image === wanted) shown.setAttribute('href', wanted)
+        }
+        next.src = wanted
+    }
+    return image
 }
 
 const isSel = (table, index) => selected?.table === table && selected.index === index
@@ -178,7 +196,9 @@ const onDown = e => {
     e.preventDefault()
     const { handle: table, index, vertex } = target.dataset
     drag = { table, index: Number(index), vertex, target, start: fraction(e), moved: false }
-    $('#editor-svg').setPointerCapture(e.pointerId)
+    try {
+        $('#editor-svg').setPointerCapture(e.pointerId)    // keeps the drag when the pointer leaves the picture
+    } catch { /* a synthetic event has no pointer to capture */ }
 }
 
 const onMove = e => {
@@ -190,6 +210,23 @@ const onMove = e => {
     drag.target.setAttribute('cx', x * fig.width)
     drag.target.setAttribute('cy', y * fig.height)
     drag.to = [x, y]
+    preview(drag)
+}
+
+// While a zone point or a callout end is dragged, its outline or leader line follows (straight
+// edges: the smooth curve is drawn again by the server when the point is dropped).
+const preview = ({ table, index, vertex, target, to }) => {
+    const px = p => `${p[0] * fig.width},${p[1] * fig.height}`
+    if (table === 'zone' && !String(vertex).startsWith('mid-')) {
+        const points = fig.zones[index].points.map((p, k) => k === Number(vertex) ? to : p)
+        $(`#editor-svg path.zone[data-index="${index}"]`)?.setAttribute('d', 'M' + points.map(px).join(' L') + ' Z')
+    }
+    if (table === 'callout') {
+        const line = target.parentNode.querySelector('line')
+        const [x, y] = px(to).split(',')
+        line.setAttribute(vertex === 'at' ? 'x1' : 'x2', x)
+        line.setAttribute(vertex === 'at' ? 'y1' : 'y2', y)
+    }
 }
 
 const onUp = e => {
@@ -253,7 +290,7 @@ const addMarker = ([x, y]) => {
 const finishZone = () => {
     if (pending.length < 3) return
     const owner = zoneOwner
-    const value = { id: fresh('zone', ids()), kind: 'essential', for: owner, points: pending,
+    const value = { id: fresh('zone', ids()), points: pending, kind: 'essential', for: owner,
                     smooth: $('#editor-smooth').checked || null }
     pending = []
     $('#editor-finish').disabled = true

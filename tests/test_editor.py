@@ -165,6 +165,9 @@ def test_only_plain_figure_files_inside_images_slug_are_edited(folder, tmp_path)
     for name, reason in refusals.items():
         with pytest.raises(Refused, match=re.escape(reason)):
             figure_file(root, "demo", name)
+    (root / "images" / "linked").symlink_to(folder)          # a booklet's image folder that is a link
+    with pytest.raises(Refused, match=re.escape("images/linked/fig.toml leads out of images/linked/")):
+        figure_file(root, "linked", "fig.toml")
 
 
 # --- in the studio ----------------------------------------------------------------------------------
@@ -260,13 +263,15 @@ def test_dragging_a_marker_changes_only_its_x_and_y_and_the_rebuilt_figure_shows
     try:
         box = tab.locator('[data-handle="marker"][data-index="0"]').bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        count = answers(tab)
+        count, shown = answers(tab), tab.evaluate("Number(document.body.dataset.shown)")
         tab.mouse.move(x, y)
         tab.mouse.down()
         tab.mouse.move(x + 25, y + 60, steps=6)
         tab.mouse.up()
         until(lambda: answers(tab) > count)
         assert tab.locator("#editor-message").inner_text() == "saved"
+        # The watcher rebuilt the booklet and the reader pane under the editor opened the new version.
+        until(lambda: tab.evaluate("Number(document.body.dataset.shown)") > shown)
         after = path.read_text(encoding="utf-8")
         new = load_figure(path).markers[0]
         assert changed_lines(before, after) == sorted([
@@ -359,6 +364,22 @@ def test_a_duplicate_id_is_refused_with_its_reason_and_undo_works(chromium, stud
         assert tab.locator("#editor-message").inner_text() == "saved", tab.posts
         assert path.read_text(encoding="utf-8") == before.decode("utf-8")
         assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_every_studio_page_has_a_menu_that_opens_the_editor_on_a_figure(chromium, studio):
+    _, base = studio
+    context = chromium.new_context(viewport={"width": 1180, "height": 820})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{base}/read/{SLUG}/")
+        until(lambda: tab.locator("#edit-figure option").count() > 1)
+        names = tab.locator("#edit-figure option").all_inner_texts()
+        assert {"overview.toml", "tp-medial.toml", "anatomy.toml"} <= set(names)
+        tab.select_option("#edit-figure", "tp-middle.toml")
+        tab.wait_for_url(f"{base}/figure/{SLUG}/tp-middle.toml")
+        until(lambda: tab.locator('[data-handle="marker"]').count() == 1)
     finally:
         context.close()
 

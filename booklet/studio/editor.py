@@ -38,11 +38,12 @@ def figure_file(root: Path, slug: str, name: str) -> Path:
     if path.is_symlink():
         raise Refused(f"images/{slug}/{name} is a symbolic link; the editor writes only plain files")
     try:
-        real = path.resolve()
-        real.relative_to(folder.resolve())
-        real.relative_to(root)
+        if folder.resolve() != folder:      # images/<slug> itself a link: it is somewhere else
+            raise ValueError
+        path.resolve().relative_to(folder)
     except (ValueError, OSError):
         raise Refused(f"images/{slug}/{name} leads out of images/{slug}/") from None
+    real = path.resolve()
     if not real.is_file():
         raise Refused(f"images/{slug}/{name} does not exist")
     return real
@@ -162,6 +163,8 @@ def editor_routes(studio) -> list:
         return JSONResponse(editor.model(slug, path))
 
     async def write(request):
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return PlainTextResponse("refused: an edit is a JSON body of at most 256 KiB\n", status_code=413)
         body = await request.body()
         if request.headers.get("content-type", "").split(";")[0] != "application/json" or len(body) > MAX_BODY:
             return PlainTextResponse("refused: an edit is a JSON body of at most 256 KiB\n", status_code=415)

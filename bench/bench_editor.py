@@ -43,6 +43,21 @@ def draw_base(path: Path) -> None:
     image.save(path)
 
 
+def make_root() -> Path:
+    """Step 1 of the docs: a new booklet, a drawing of one's own, a figure file with its base line only."""
+    root = Path(tempfile.mkdtemp(prefix="bench-editor-"))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    subprocess.run([sys.executable, "-m", "booklet", "new", SLUG, "--root", str(root)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    images = root / "images" / SLUG
+    draw_base(images / "back.png")
+    (images / "back.toml").write_text('base = "back.png"\n', encoding="utf-8")
+    chapter = root / "chapters" / SLUG / "02-anatomy.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n![The back of the right shoulder with the "
+                       "infraspinatus trigger points](back.toml \"Infraspinatus trigger points\")\n", encoding="utf-8")
+    return root
+
+
 def start_studio(root: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -167,17 +182,9 @@ def main() -> int:
 
     from booklet.figures import load_figure
 
-    root = Path(tempfile.mkdtemp(prefix="bench-editor-"))
+    root = make_root()
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    subprocess.run([sys.executable, "-m", "booklet", "new", SLUG, "--root", str(root)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    images = root / "images" / SLUG
-    draw_base(images / "back.png")
-    figure = images / "back.toml"
-    figure.write_text('base = "back.png"\n', encoding="utf-8")
-    chapter = root / "chapters" / SLUG / "02-anatomy.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n![The back of the right shoulder with the "
-                       "infraspinatus trigger points](back.toml \"Infraspinatus trigger points\")\n", encoding="utf-8")
+    figure = root / "images" / SLUG / "back.toml"
     process, base = start_studio(root)
     try:
         with sync_playwright() as playwright:
@@ -190,9 +197,9 @@ def main() -> int:
             start = time.perf_counter()
             place_everything(author, args.shots)
             seconds = time.perf_counter() - start
-            if args.shots:
-                author.click('[data-tool="select"]')
-                author.mark("zone", 0)
+            if args.shots:          # (not counted: only for the picture)
+                tab.click('[data-tool="select"]')
+                Author(tab).mark("zone", 0)
                 tab.check("#editor-grid")
                 current(tab)
                 tab.screenshot(path=str(args.shots / "editor.png"))

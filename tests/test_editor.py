@@ -409,7 +409,7 @@ def test_writes_need_the_studios_origin_json_and_a_figure_file_of_the_booklet(st
     assert post(base, url, move, own | {"Sec-Fetch-Site": "cross-site"})[0] == 403
     assert post(base, url, move, {"Origin": base, "Content-Type": "text/plain"})[0] == 415
     assert post(base, f"/api/figure/{SLUG}/..%2F..%2Fchapters%2F{SLUG}%2Fbooklet.toml", move, own)[0] == 404
-    assert post(base, f"/api/figure/no-such/anatomy.toml", move, own)[0] == 404
+    assert post(base, "/api/figure/no-such/anatomy.toml", move, own)[0] == 404
     assert path.read_bytes() == before
     status, body = post(base, url, move, own)
     assert status == 200 and json.loads(body)["figure"]["callouts"][0]["at"] == [0.5, 0.5]

@@ -142,6 +142,19 @@ class FigureEditor:
             temp.unlink(missing_ok=True)
 
 
+def _edit(editor: FigureEditor, slug: str, path: Path, body: bytes) -> tuple[dict, int]:
+    """Make the change or the undo a request asks for: the figure as it now is, or the refusal."""
+    try:
+        edit = json.loads(body)
+        if isinstance(edit, dict) and edit.get("undo") is True:
+            editor.undo(path)
+        else:
+            editor.change(path, edit.get("ops") if isinstance(edit, dict) else None)
+    except (Refused, ValueError) as exc:
+        return {"refused": str(exc), "figure": editor.model(slug, path)}, 422
+    return {"figure": editor.model(slug, path)}, 200
+
+
 def editor_routes(studio) -> list:
     """The editor's routes: its figure data, its changes and undo, the rendered picture."""
     from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -177,15 +190,8 @@ def editor_routes(studio) -> list:
             slug, path = located(request)
         except Refused as exc:
             return JSONResponse({"refused": str(exc)}, status_code=404)
-        try:
-            edit = json.loads(body)
-            if isinstance(edit, dict) and edit.get("undo") is True:
-                editor.undo(path)
-            else:
-                editor.change(path, edit.get("ops") if isinstance(edit, dict) else None)
-        except (Refused, ValueError) as exc:
-            return JSONResponse({"refused": str(exc), "figure": editor.model(slug, path)}, status_code=422)
-        return JSONResponse({"figure": editor.model(slug, path)})
+        answer, status = _edit(editor, slug, path, body)
+        return JSONResponse(answer, status_code=status)
 
     def picture(request):
         try:

@@ -209,7 +209,7 @@ def chromium():
         yield instance
 
 
-def open_editor(chromium, base: str, name: str):
+def open_editor(chromium, base: str, name: str, handle: str = "marker"):
     context = chromium.new_context(viewport={"width": 1180, "height": 820})
     tab = context.new_page()
     tab.errors = []
@@ -217,7 +217,7 @@ def open_editor(chromium, base: str, name: str):
     tab.on("request", lambda r: r.method == "POST" and tab.posts.append(r.post_data))
     tab.on("pageerror", lambda e: tab.errors.append(str(e)))
     tab.goto(f"{base}/figure/{SLUG}/{name}")
-    until(lambda: tab.locator('[data-handle="marker"]').count() > 0)
+    until(lambda: tab.locator(f'[data-handle="{handle}"]').count() > 0)
     # The reader's title fills the bar (which may wrap to two lines) once the booklet is open:
     # only then does the editor below it stay where it is.
     until(lambda: tab.evaluate("Number(document.body.dataset.shown) > 0"))
@@ -363,6 +363,66 @@ def test_a_duplicate_id_is_refused_with_its_reason_and_undo_works(chromium, stud
         until(lambda: answers(tab) > count)
         assert tab.locator("#editor-message").inner_text() == "saved", tab.posts
         assert path.read_text(encoding="utf-8") == before.decode("utf-8")
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def centre(tab, selector: str) -> tuple[float, float]:
+    box = tab.locator(selector).first.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def saving(tab, action) -> None:
+    """Do *action* and wait for the editor's answer; it must be 'saved'."""
+    count = answers(tab)
+    action()
+    until(lambda: answers(tab) > count)
+    assert tab.locator("#editor-message").inner_text() == "saved"
+
+
+def test_zone_points_are_added_and_removed_and_a_callout_label_is_dragged(chromium, studio, root):
+    _, base = studio
+    path = root / "images" / SLUG / "tp-middle.toml"
+    before = load_figure(path)
+    points = list(before.zones[0].points)
+    context, tab = open_editor(chromium, base, "tp-middle.toml")
+    try:
+        # Select the first zone by its outline's handle area, then add a point between points 1 and 2.
+        tab.mouse.click(*centre(tab, '#editor-svg path.zone[data-index="0"]'))
+        until(lambda: tab.locator('[data-handle="zone"][data-vertex="mid-0"]').count())
+        saving(tab, lambda: tab.mouse.click(*centre(tab, '[data-handle="zone"][data-vertex="mid-0"]')))
+        added = load_figure(path).zones[0].points
+        middle = tuple(round((a + b) / 2, 3) for a, b in zip(points[0], points[1]))
+        assert len(added) == len(points) + 1 and added[0] == points[0] and added[2:] == tuple(points[1:])
+        assert max(abs(a - b) for a, b in zip(added[1], middle)) <= 0.002
+        # The new point is selected: remove it again.
+        saving(tab, lambda: tab.click("#editor-remove-point"))
+        assert load_figure(path).zones[0].points == tuple(points)
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_a_callouts_text_position_follows_a_drag_and_its_anchor_stays(chromium, studio, root):
+    _, base = studio
+    path = root / "images" / SLUG / "anatomy.toml"
+    text = path.read_text(encoding="utf-8")
+    before = load_figure(path).callouts[0]
+    context, tab = open_editor(chromium, base, "anatomy.toml", handle="callout")
+    try:
+        x, y = centre(tab, '[data-handle="callout"][data-vertex="label"]')
+
+        def drag():
+            tab.mouse.move(x, y)
+            tab.mouse.down()
+            tab.mouse.move(x + 20, y + 15, steps=4)
+            tab.mouse.up()
+        saving(tab, drag)
+        moved = load_figure(path).callouts[0]
+        assert moved.at == before.at and moved.label_at[0] > before.label_at[0]
+        assert [line[2:].split(" = ")[0] for line in changed_lines(text, path.read_text(encoding="utf-8"))] == [
+            "label_at", "label_at"]
         assert tab.errors == []
     finally:
         context.close()

@@ -514,3 +514,55 @@ def test_the_docs_editor_commands_urls_and_pictures_work(root, tmp_path):
                 assert image.size == (1180, 820), picture
     assert "## Placing marks by hand: the figure editor\n" in DOCS["figures.md"]      # the walk-through's link
     assert "(figures.md#placing-marks-by-hand-the-figure-editor)" in DOCS["adding-a-muscle.md"]
+
+
+def load_bench():
+    """bench/bench_editor.py, whose steps are those of the docs' walk-through."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_editor", REPO / "bench" / "bench_editor.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_docs_walkthrough_annotates_a_new_drawing(chromium, tmp_path, monkeypatch):
+    """docs/figures.md's steps on a drawing of one's own: a figure file with only its base line,
+    shown in a chapter, then 3 markers, 2 zones and 2 callouts placed in the editor."""
+    bench = load_bench()
+    monkeypatch.setattr(bench.tempfile, "mkdtemp", lambda prefix: str(tmp_path / "walk"))
+    root = bench.make_root()
+    figure = root / "images" / bench.SLUG / "back.toml"
+    assert figure.read_text(encoding="utf-8") == 'base = "back.png"\n'
+    session = Studio(root, [bench.SLUG], validate=False)
+    session.rebuild()
+    assert session.booklets[bench.SLUG].error is None
+    stop = start_watching(session)
+    sock = bind("127.0.0.1", 0)
+    server = WebServer(make_app(session, "127.0.0.1", sock.getsockname()[1]), sock).start()
+    context = chromium.new_context(viewport={"width": 1180, "height": 820})
+    try:
+        tab = context.new_page()
+        tab.errors = []
+        tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+        tab.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/figure/{bench.SLUG}/back.toml")
+        until(lambda: tab.evaluate("Number(document.body.dataset.shown) > 0"))
+        until(lambda: tab.locator("#editor-svg image").count())
+        author = bench.Author(tab)
+        bench.place_everything(author, None)
+        fig = load_figure(figure)
+        assert (len(fig.markers), len(fig.zones), len(fig.callouts)) == (3, 2, 2)
+        assert [m.label for m in fig.markers] == [label for _, label, _ in bench.MARKERS]
+        assert [(z.for_, z.kind) for z in fig.zones] == [("tp-1", "essential"), ("tp-2", "spillover")]
+        assert fig.callouts[0].text == "Spine of the\nshoulder blade"
+        assert [w.split(": ", 1)[1] for w in fig.warnings] == [
+            "marker 'tp-3' has no zone: no [[zone]] names it in 'for' "
+            '(add its pain zone with for = "tp-3", or remove the marker)']
+        assert (author.clicks, author.fields) == (27, 11)
+        assert tab.errors == []
+    finally:
+        context.close()
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        session.close()

@@ -428,6 +428,31 @@ def test_a_callouts_text_position_follows_a_drag_and_its_anchor_stays(chromium, 
         context.close()
 
 
+def test_arrow_keys_nudge_the_selected_marker_and_save_once_they_rest(chromium, studio, root):
+    _, base = studio
+    path = root / "images" / SLUG / "tp-lateral.toml"
+    before = load_figure(path).markers[0]
+    context, tab = open_editor(chromium, base, "tp-lateral.toml")
+    try:
+        tab.mouse.click(*centre(tab, '[data-handle="marker"][data-index="0"]'))
+        place = tab.evaluate("window.studio.page()")
+        count = answers(tab)
+        for key in ("Shift+ArrowRight", "Shift+ArrowRight", "ArrowDown", "ArrowDown", "ArrowDown"):
+            tab.keyboard.press(key)
+        until(lambda: answers(tab) > count)
+        time.sleep(0.7)
+        assert answers(tab) == count + 1                      # one write for the five steps
+        after = load_figure(path).markers[0]
+        assert (after.x, after.y) == (round(before.x + 0.02, 3), round(before.y + 0.003, 3))
+        # The reader under the editor did not take the arrows as page turns.
+        until(lambda: tab.evaluate("window.studio.page()") == place)
+        time.sleep(0.5)
+        assert tab.evaluate("window.studio.page()") == place
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
 def test_every_studio_page_has_a_menu_that_opens_the_editor_on_a_figure(chromium, studio):
     _, base = studio
     context = chromium.new_context(viewport={"width": 1180, "height": 820})

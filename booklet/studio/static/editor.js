@@ -191,6 +191,7 @@ const fraction = e => {
 
 const onDown = e => {
     if (!fig || fig.error || e.button !== 0) return
+    $('#editor-svg').focus({ preventScroll: true })     // so that the editor's keys reach it
     const target = e.target.closest('[data-handle]')
     if (tool !== 'select' || !target) return
     e.preventDefault()
@@ -302,6 +303,30 @@ const add = async (table, value) => {
     if (await change([{ op: 'add', table, value }])) select({ table, index: count })
 }
 
+// Arrow keys move the selected marker or zone point by 0.001 (with Shift 0.01); the file is
+// written once the keys rest, not at every step.
+let nudging = null
+const nudge = (dx, dy) => {
+    const clamp = v => round(Math.min(1, Math.max(0, v)))
+    if (selected?.table === 'marker') {
+        const m = fig.markers[selected.index]
+        ;[m.x, m.y] = [clamp(m.x + dx), clamp(m.y + dy)]
+    } else if (selected?.table === 'zone' && selected.vertex !== undefined) {
+        const p = fig.zones[selected.index].points[selected.vertex]
+        ;[p[0], p[1]] = [clamp(p[0] + dx), clamp(p[1] + dy)]
+    } else return
+    draw()
+    clearTimeout(nudging)
+    nudging = setTimeout(() => {
+        const { table, index } = selected
+        if (table === 'marker') {
+            const m = fig.markers[index]
+            return change([{ op: 'set', table, index, key: 'x', value: m.x }, { op: 'set', table, index, key: 'y', value: m.y }])
+        }
+        return change([{ op: 'set', table, index, key: 'points', value: fig.zones[index].points }])
+    }, 500)
+}
+
 // --- the tools and the side form ----------------------------------------------------------------
 
 let zoneOwner = null     // the marker selected when the zone tool was picked: the new zone's `for`
@@ -410,7 +435,8 @@ const build = () => {
         el('h2', {}, 'Figure ', el('code', {}, `images/${slug}/${file}`)), bar,
         el('p', { id: 'editor-message', class: 'editor-message', role: 'status' }, ''),
         el('div', { class: 'editor-body' },
-            el('div', { class: 'editor-canvas' }, el('svg:svg', { id: 'editor-svg', 'data-tool': 'select' })),
+            el('div', { class: 'editor-canvas' }, el('svg:svg', { id: 'editor-svg', 'data-tool': 'select', tabindex: '0',
+                                                                'aria-label': 'The figure: click and drag to edit' })),
             el('div', { class: 'editor-side' }, el('p', { id: 'editor-where', class: 'note' }, ' '),
                el('form', { id: 'editor-form' }))))
     $('.work').prepend(section)
@@ -430,10 +456,16 @@ const build = () => {
     pick('select')
 }
 
+const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }
+
 const onKey = e => {
     const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName)
     if (e.key === 'Escape') pick('select')
     if (typing) return
+    if (ARROWS[e.key]) {
+        e.preventDefault()
+        nudge(...ARROWS[e.key].map(d => d * (e.shiftKey ? 0.01 : 0.001)))
+    }
     if (e.key === 'Enter' && tool === 'zone') finishZone()
     if ((e.key === 'Delete' || e.key === 'Backspace') && selected?.vertex !== undefined) removePoint()
     if (e.key === 'z' && (e.ctrlKey || e.metaKey)) send({ undo: true })

@@ -209,7 +209,24 @@ def chromium():
         yield instance
 
 
-def open_editor(chromium, base: str, name: str, handle: str = "marker"):
+def settled(session, quiet: float = 1.5) -> None:
+    """Wait until the studio has rebuilt after the last save (no new version for *quiet* seconds).
+
+    A page opened while a rebuild replaces the version it is loading can stay blank until the
+    next rebuild (studio.js gives that version up); the tests open their pages on a quiet studio.
+    """
+    version, since = session.booklets[SLUG].version, time.monotonic()
+    deadline = since + WAIT
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, "the studio never settled"
+        time.sleep(0.1)
+        if session.booklets[SLUG].version != version:
+            version, since = session.booklets[SLUG].version, time.monotonic()
+
+
+def open_editor(chromium, studio, name: str, handle: str = "marker"):
+    session, base = studio
+    settled(session)
     context = chromium.new_context(viewport={"width": 1180, "height": 820})
     tab = context.new_page()
     tab.errors = []
@@ -253,13 +270,13 @@ def darkness(image: Image.Image, x: float, y: float) -> float:
 
 
 def test_dragging_a_marker_changes_only_its_x_and_y_and_the_rebuilt_figure_shows_it(chromium, studio, root):
-    session, base = studio
+    session = studio[0]
     path = root / "images" / SLUG / "tp-medial.toml"
     before = path.read_text(encoding="utf-8")
     old = load_figure(path).markers[0]
     version = session.booklets[SLUG].version
     assert darkness(rebuilt_figure(session, "tp-medial.toml", version - 1), old.x, old.y) < 80
-    context, tab = open_editor(chromium, base, "tp-medial.toml")
+    context, tab = open_editor(chromium, studio, "tp-medial.toml")
     try:
         box = tab.locator('[data-handle="marker"][data-index="0"]').bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -290,11 +307,11 @@ def test_dragging_a_marker_changes_only_its_x_and_y_and_the_rebuilt_figure_shows
 def test_a_smooth_zone_of_four_clicks_is_valid_and_the_epub_passes_epubcheck(chromium, studio, root, tmp_path):
     from booklet.check.epubcheck import run_epubcheck
 
-    session, base = studio
+    session = studio[0]
     path = root / "images" / SLUG / "tp-lateral.toml"
     zones = len(load_figure(path).zones)
     version = session.booklets[SLUG].version
-    context, tab = open_editor(chromium, base, "tp-lateral.toml")
+    context, tab = open_editor(chromium, studio, "tp-lateral.toml")
     try:
         tab.click('[data-tool="zone"]')
         tab.check("#editor-smooth")
@@ -332,10 +349,9 @@ def epub_bytes(session) -> bytes:
 
 
 def test_a_duplicate_id_is_refused_with_its_reason_and_undo_works(chromium, studio, root):
-    _, base = studio
     path = root / "images" / SLUG / "overview.toml"
     before = path.read_bytes()
-    context, tab = open_editor(chromium, base, "overview.toml")
+    context, tab = open_editor(chromium, studio, "overview.toml")
     try:
         box = tab.locator('[data-handle="marker"][data-index="1"]').bounding_box()
         tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -357,6 +373,7 @@ def test_a_duplicate_id_is_refused_with_its_reason_and_undo_works(chromium, stud
         tab.fill("#editor-field-label", "Middle point")
         tab.locator("#editor-field-label").dispatch_event("change")
         until(lambda: answers(tab) > count)
+        assert tab.locator("#editor-message").inner_text() == "saved", tab.posts
         assert 'label = "Middle point"' in path.read_text(encoding="utf-8")
         count = answers(tab)
         tab.click("#editor-undo")
@@ -382,11 +399,10 @@ def saving(tab, action) -> None:
 
 
 def test_zone_points_are_added_and_removed_and_a_callout_label_is_dragged(chromium, studio, root):
-    _, base = studio
     path = root / "images" / SLUG / "tp-middle.toml"
     before = load_figure(path)
     points = list(before.zones[0].points)
-    context, tab = open_editor(chromium, base, "tp-middle.toml")
+    context, tab = open_editor(chromium, studio, "tp-middle.toml")
     try:
         # Select the first zone by its outline's handle area, then add a point between points 1 and 2.
         tab.mouse.click(*centre(tab, '#editor-svg path.zone[data-index="0"]'))
@@ -405,11 +421,10 @@ def test_zone_points_are_added_and_removed_and_a_callout_label_is_dragged(chromi
 
 
 def test_a_callouts_text_position_follows_a_drag_and_its_anchor_stays(chromium, studio, root):
-    _, base = studio
     path = root / "images" / SLUG / "anatomy.toml"
     text = path.read_text(encoding="utf-8")
     before = load_figure(path).callouts[0]
-    context, tab = open_editor(chromium, base, "anatomy.toml", handle="callout")
+    context, tab = open_editor(chromium, studio, "anatomy.toml", handle="callout")
     try:
         x, y = centre(tab, '[data-handle="callout"][data-vertex="label"]')
 
@@ -429,10 +444,9 @@ def test_a_callouts_text_position_follows_a_drag_and_its_anchor_stays(chromium, 
 
 
 def test_arrow_keys_nudge_the_selected_marker_and_save_once_they_rest(chromium, studio, root):
-    _, base = studio
     path = root / "images" / SLUG / "tp-lateral.toml"
     before = load_figure(path).markers[0]
-    context, tab = open_editor(chromium, base, "tp-lateral.toml")
+    context, tab = open_editor(chromium, studio, "tp-lateral.toml")
     try:
         tab.mouse.click(*centre(tab, '[data-handle="marker"][data-index="0"]'))
         place = tab.evaluate("window.studio.page()")
@@ -454,7 +468,8 @@ def test_arrow_keys_nudge_the_selected_marker_and_save_once_they_rest(chromium, 
 
 
 def test_every_studio_page_has_a_menu_that_opens_the_editor_on_a_figure(chromium, studio):
-    _, base = studio
+    session, base = studio
+    settled(session)
     context = chromium.new_context(viewport={"width": 1180, "height": 820})
     try:
         tab = context.new_page()

@@ -59,8 +59,9 @@ const show = data => {
     if (selected && !(fig[selected.table + 's'] ?? [])[selected.index]) selected = null
     $('#editor-undo').disabled = !fig.undo
     if (fig.error) {
-        message(fig.error, 'error')
+        message(fig.error, 'error')         // the file as it is on disk does not load: say why
         $('#editor-svg').replaceChildren()
+        $('#editor-form').replaceChildren()
         return
     }
     draw()

@@ -2,7 +2,7 @@
 
 Stable URLs (documented in docs/studio.md): ``/read/<slug>/<chapter file>`` opens the reader
 at that chapter (``/read/<slug>/<figure file>`` at that figure), ``/figure/<slug>/<figure file>``
-the figure editor (:mod:`booklet.studio.figroutes`). The page learns of
+the figure editor (:mod:`booklet.studio.editor`) above the reader. The page learns of
 rebuilds and findings through server-sent events on ``/api/events``; it is never polled.
 
 The studio listens on 127.0.0.1 unless told otherwise, and it refuses a request whose
@@ -17,7 +17,6 @@ import mimetypes
 from pathlib import Path
 
 from booklet.publish.web import inside
-from booklet.studio.figroutes import figure_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -186,9 +185,12 @@ def make_app(studio, host: str, port: int):
 
     pages = Pages(studio)
     routes = [Route("/", pages.home), Route("/favicon.ico", pages.no_icon), Route("/read/{slug}", pages.page),
-              Route("/read/{slug}/{chapter:path}", pages.page), *figure_routes(studio, html),
+              Route("/read/{slug}/{chapter:path}", pages.page), Route("/figure/{slug}/{file:path}", pages.page),
               Route("/static/{path:path}", pages.static), Route("/api/state/{slug}", pages.state),
               Route("/api/events/{slug}", pages.stream), Route("/book/{slug}/{digest}/{path:path}", pages.book)]
+    from booklet.studio.editor import editor_routes
+
+    routes += editor_routes(studio)        # the figure editor (issue 19): its data, changes, picture
     app = Starlette(routes=routes)
     app.add_middleware(_Headers)
     return Guard(app, allowed_hosts(host, port))

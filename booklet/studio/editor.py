@@ -155,9 +155,28 @@ def _edit(editor: FigureEditor, slug: str, path: Path, body: bytes) -> tuple[dic
     return {"figure": editor.model(slug, path)}, 200
 
 
+def _not_found():
+    from starlette.responses import PlainTextResponse
+
+    return PlainTextResponse("not found\n", status_code=404)
+
+
+def _picture(editor: FigureEditor, path: Path, asked: str):
+    """The figure as the build renders it; cached by the browser while its URL names the file's text."""
+    from starlette.responses import Response
+
+    try:
+        data = editor.picture(path)
+    except (Refused, BookletError, BuildErrors):
+        return _not_found()
+    media = "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
+    cache = "private, max-age=3600" if asked == digest(path.read_bytes()) else "no-cache"
+    return Response(data, media_type=media, headers={"Cache-Control": cache})
+
+
 def editor_routes(studio) -> list:
     """The editor's routes: its figure data, its changes and undo, the rendered picture."""
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.responses import JSONResponse, PlainTextResponse
     from starlette.routing import Route
 
     editor = FigureEditor(studio.root)
@@ -196,13 +215,9 @@ def editor_routes(studio) -> list:
     def picture(request):
         try:
             _, path = located(request)
-            data = editor.picture(path)
-        except (Refused, BookletError, BuildErrors):
-            return PlainTextResponse("not found\n", status_code=404)
-        media = "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
-        current = request.path_params["digest"] == digest(path.read_bytes())
-        cache = "private, max-age=3600" if current else "no-cache"     # the URL names the file's text
-        return Response(data, media_type=media, headers={"Cache-Control": cache})
+        except Refused:
+            return _not_found()
+        return _picture(editor, path, request.path_params["digest"])
 
     return [Route("/api/figure/{slug}/{file:path}", read, methods=["GET"]),
             Route("/api/figure/{slug}/{file:path}", write, methods=["POST"]),

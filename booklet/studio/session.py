@@ -114,7 +114,7 @@ class Studio:
 
     def show(self, slug: str, epub: Path, source_map: dict | None = None) -> None:
         """Make a built EPUB *slug*'s current version, as a good build would (``booklet preview``)."""
-        self._take(slug, SimpleNamespace(epub=epub, source_map=source_map or {}), [])
+        self._take(slug, SimpleNamespace(epub=epub, made=SimpleNamespace(source_map=source_map or {})), [])
 
     def _take(self, slug: str, result, errors: list[str]) -> None:
         booklet = self.booklets[slug]

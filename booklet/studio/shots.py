@@ -123,7 +123,7 @@ def shoot_quiz(page, index: int, name: str, number: int, out: Path, suffix: str)
     quiz = frame.evaluate("() => document.querySelector('section.quiz').closest('[id]')?.id")
     go(page, _href(page, index, quiz))
     frame = _frame_with(page, index, "section.quiz.is-interactive")
-    frame.locator('section.quiz li.quiz-option[data-correct="true"] button').first.dispatch_event("click")
+    frame.locator('section.quiz li.quiz-option[data-correct="true"] .quiz-choice').first.dispatch_event("click")
     target = out / f"{number:02d}-{name}-quiz-{suffix}.png"
     page.screenshot(path=str(target))
     return ReaderShot(number, name, 0, 0, "quiz", target)

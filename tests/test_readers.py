@@ -221,6 +221,8 @@ def test_ebook_meta_reads_title_and_series(calibre, shipped_epubs, slug):
     meta, expected = engines.ebook_meta(shipped_epubs[slug]), _meta_expected(slug)
     # Calibre joins a refined subtitle to the main title with ": " (calibre/ebooks/metadata/opf3.py).
     assert meta.get("Title") in (expected["title"], f"{expected['title']}: {expected['subtitle']}"), meta
+    # One colon at most: a subtitle with a colon of its own read "Title: Sub: more" (issue 17).
+    assert meta["Title"].count(":") <= 1, meta["Title"]
     index = expected["series_index"]
     assert meta.get("Series") == f"{expected['series']} #{index:g}", meta
 

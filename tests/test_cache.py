@@ -149,3 +149,17 @@ def test_catalog_rewritten_when_an_epub_changes(copy_repo_root, tmp_path):
     assert not results["quadratus-lumborum"].cached and results["gluteus-medius"].stamped
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Anatomy, Renamed" in index          # the catalog was written again, with the new title
+
+
+def test_files_linked_out_of_their_folder_are_not_hashed(tmp_path):
+    """A link out of a booklet's folder is refused by the reader; the cache must not read it either."""
+    from booklet.incremental.cache import _tree
+
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"x")
+    folder = tmp_path / "images" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "own.png").write_bytes(b"png")
+    (folder / "link.png").symlink_to(outside)
+    (folder / "inner.png").symlink_to(folder / "own.png")        # a link that stays inside is fine
+    assert [p.name for p in _tree(folder)] == ["inner.png", "own.png"]

@@ -32,7 +32,11 @@ def _hash_files(digest, files) -> None:
 def _tree(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    # A file linked out of its folder is never read, not even to hash it: the reader refuses it
+    # (read/paths.py), and a link to a huge or special file must cost nothing (issue 15).
+    base = folder.resolve()
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                  and p.resolve().is_relative_to(base))
 
 
 @lru_cache(maxsize=1)

@@ -99,12 +99,9 @@ def shoot_section(page, index: int, name: str, number: int, out: Path, suffix: s
 
 def shoot_popup(page, index: int, name: str, number: int, out: Path, suffix: str) -> ReaderShot | None:
     """The section's first figure with its first tap target tapped, the popup open."""
-    frame = _frame_with(page, index, "a.tap")
+    frame = _open_at_first(page, index, "a.tap", "a.tap")
     if frame is None:
         return None
-    figure = frame.evaluate("() => document.querySelector('a.tap').closest('[id]')?.id")
-    go(page, _href(page, index, figure))
-    frame = _frame_with(page, index, "a.tap")
     frame.locator("a.tap").first.dispatch_event("click")
     until(page, "() => !document.querySelector('#popup').hidden")
     until(page, """() => [...document.querySelectorAll('#popup-body foliate-view')].length""")
@@ -117,16 +114,23 @@ def shoot_popup(page, index: int, name: str, number: int, out: Path, suffix: str
 
 def shoot_quiz(page, index: int, name: str, number: int, out: Path, suffix: str) -> ReaderShot | None:
     """The section's first quiz with its right answer tapped."""
-    frame = _frame_with(page, index, "section.quiz.is-interactive")
+    frame = _open_at_first(page, index, "section.quiz.is-interactive", "section.quiz")
     if frame is None:
         return None
-    quiz = frame.evaluate("() => document.querySelector('section.quiz').closest('[id]')?.id")
-    go(page, _href(page, index, quiz))
-    frame = _frame_with(page, index, "section.quiz.is-interactive")
     frame.locator('section.quiz li.quiz-option[data-correct="true"] .quiz-choice').first.dispatch_event("click")
     target = out / f"{number:02d}-{name}-quiz-{suffix}.png"
     page.screenshot(path=str(target))
     return ReaderShot(number, name, 0, 0, "quiz", target)
+
+
+def _open_at_first(page, index: int, ready: str, first: str):
+    """Turn to the first *first* element of section *index*; its frame once *ready* is there, or None."""
+    frame = _frame_with(page, index, ready)
+    if frame is None:
+        return None
+    element = frame.evaluate("s => document.querySelector(s).closest('[id]')?.id", first)
+    go(page, _href(page, index, element))
+    return _frame_with(page, index, ready)
 
 
 def _href(page, index: int, element_id: str | None):

@@ -43,34 +43,12 @@ public class Launcher {
         File outdir = new File(args[0]);
         List<String> epubs = Files.readAllLines(new File(outdir, "list.txt").toPath(), StandardCharsets.UTF_8);
         PrintStream realOut = System.out;
-        PrintStream realErr = System.err;
         int index = 0;
         for (String epub : epubs) {
             if (epub.isEmpty()) {
                 continue;
             }
-            File json = new File(outdir, index + ".json");
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            PrintStream capture = new PrintStream(captured, true, "UTF-8");
-            System.setOut(capture);
-            System.setErr(capture);
-            int rc;
-            long start = System.nanoTime();
-            try {
-                rc = new com.adobe.epubcheck.tool.EpubChecker().run(
-                        new String[] {epub, "--json", json.getPath(), "-q"});
-            } catch (Throwable t) {
-                t.printStackTrace(capture);
-                rc = -1;
-            } finally {
-                System.setOut(realOut);
-                System.setErr(realErr);
-            }
-            long nanos = System.nanoTime() - start;
-            capture.flush();
-            Files.write(new File(outdir, index + ".log").toPath(), captured.toByteArray());
-            realOut.println("BOOKLET-EPUBCHECK " + index + " " + nanos + " " + rc);
-            realOut.flush();
+            check(epub, outdir, index, realOut);
             index++;
         }
         realOut.println("BOOKLET-EPUBCHECK-END");

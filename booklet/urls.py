@@ -31,6 +31,8 @@ def is_remote(url: str) -> bool:
 
 def is_script_url(value: str) -> bool:
     """Tell whether *value* (a URL) would run a script: javascript:, vbscript:, an HTML data: URL."""
+    if ":" not in value:        # every scheme ends in one (entities are decoded by then): the usual case
+        return False
     plain = _IGNORED.sub("", value).lower()
     if plain.startswith(_SCRIPT_SCHEMES):
         return True
@@ -39,6 +41,8 @@ def is_script_url(value: str) -> bool:
 
 def mentions_script_scheme(value: str) -> bool:
     """Tell whether *value* holds ``javascript:`` or ``vbscript:`` anywhere, however spaced out."""
+    if ":" not in value:        # every scheme ends in one (entities are decoded by then): the usual case
+        return False
     plain = _IGNORED.sub("", value).lower()
     return any(scheme in plain for scheme in _SCRIPT_SCHEMES)
 

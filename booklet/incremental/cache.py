@@ -34,9 +34,17 @@ def _tree(folder: Path) -> list[Path]:
         return []
     # A file linked out of its folder is never read, not even to hash it: the reader refuses it
     # (read/paths.py), and a link to a huge or special file must cost nothing (issue 15).
+    # os.walk does not follow links to folders; only a linked file needs resolving.
     base = folder.resolve()
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                  and p.resolve().is_relative_to(base))
+    found = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            path = Path(top, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(base) or not path.is_file():
+                continue
+            found.append(path)
+    return sorted(found)
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,8 @@
 """Read a booklet root: find the booklets, load their config, chapters and glossary."""
 from __future__ import annotations
 
+import functools
+
 import html
 import re
 from pathlib import Path
@@ -180,17 +182,24 @@ def read_chapter(path: Path, number: int) -> Chapter:
     return Chapter(path=path, text=text, title=shown, title_line=line, number=number)
 
 
+@functools.lru_cache(maxsize=1)
+def _title_markdown():
+    """One plain Markdown converter per process for titles (making one costs more than converting)."""
+    import markdown
+
+    return markdown.Markdown(output_format="xhtml")
+
+
 def plain_title(source: str) -> str:
     """The text a heading's Markdown source shows: ``Caf&eacute; *now*`` -> ``Café now``.
 
     The nav, the NCX and ``<title>`` hold plain text, so they must not show Markdown syntax.
     """
-    import markdown
     from lxml import etree
 
     from booklet.render.mdext.entities import replace_named_entities
 
-    html_text = replace_named_entities(markdown.markdown("# " + source, output_format="xhtml"))
+    html_text = replace_named_entities(_title_markdown().reset().convert("# " + source))
     try:
         text = "".join(etree.fromstring(f"<div>{html_text}</div>").itertext())
     except etree.XMLSyntaxError:

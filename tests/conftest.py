@@ -1,6 +1,7 @@
 """Shared fixtures: the shipped booklets are built (and EPUBCheck-validated) once per test session."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import zipfile
 from pathlib import Path
@@ -67,3 +68,26 @@ def copy_repo_root(tmp_path):
     for name in ("chapters", "images", "templates"):
         shutil.copytree(REPO / name, root / name)
     return root
+
+
+@contextlib.contextmanager
+def running_studio(root: Path, slug: str, validate: bool = True):
+    """A studio on *root* serving on 127.0.0.1 with its watcher: yields (Studio, base URL)."""
+    from booklet.publish.web import WebServer, bind
+    from booklet.studio.app import make_app
+    from booklet.studio.session import Studio
+    from booklet.studio.watch import start_watching
+
+    session = Studio(root, [slug], validate=validate)
+    session.rebuild()
+    stop = start_watching(session)
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = WebServer(make_app(session, "127.0.0.1", port), sock).start()
+    try:
+        yield session, f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        session.close()

@@ -186,17 +186,10 @@ def root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def studio(root):
     """A running studio (no validation: the test runs EPUBCheck once itself): (Studio, base URL)."""
-    session = Studio(root, [SLUG], validate=False)
-    session.rebuild()
-    stop = start_watching(session)
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    server = WebServer(make_app(session, "127.0.0.1", port), sock).start()
-    yield session, f"http://127.0.0.1:{port}"
-    stop.set()
-    server.shutdown()
-    server.server_close()
-    session.close()
+    from conftest import running_studio
+
+    with running_studio(root, SLUG, validate=False) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

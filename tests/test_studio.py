@@ -6,7 +6,6 @@ for the module. A missing Chromium fails these tests: it is not a reason to skip
 from __future__ import annotations
 
 import http.client
-import json
 import re
 import time
 from pathlib import Path
@@ -15,10 +14,7 @@ import pytest
 
 from booklet.errors import EnvironmentProblem
 from booklet.publish.preview import browser, find_chromium
-from booklet.publish.web import WebServer, bind
-from booklet.studio.app import make_app
-from booklet.studio.session import Studio
-from booklet.studio.watch import affected, start_watching
+from booklet.studio.watch import affected
 
 SLUG = "gluteus-medius"
 CHAPTER = "04-trigger-points.md"
@@ -40,17 +36,10 @@ def root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def studio(root):
     """A running studio on 127.0.0.1 with its watcher: (Studio, base URL)."""
-    session = Studio(root, [SLUG])
-    session.rebuild()
-    stop = start_watching(session)
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    server = WebServer(make_app(session, "127.0.0.1", port), sock).start()
-    yield session, f"http://127.0.0.1:{port}"
-    stop.set()
-    server.shutdown()
-    server.server_close()
-    session.close()
+    from conftest import running_studio
+
+    with running_studio(root, SLUG) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -91,3 +91,17 @@ def running_studio(root: Path, slug: str, validate: bool = True):
         server.shutdown()
         server.server_close()
         session.close()
+
+
+def studio_epub(session, slug: str) -> bytes:
+    """The studio's current version of *slug* zipped as an EPUB (mimetype first, stored)."""
+    import io
+
+    entries = session.booklets[slug].entries
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), entries["mimetype"])
+        for name, data in entries.items():
+            if name != "mimetype":
+                archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

@@ -23,6 +23,7 @@ from booklet.figures import load_figure
 from booklet.publish.preview import browser, find_chromium
 from booklet.publish.web import WebServer, bind
 from booklet.studio.app import make_app
+from conftest import running_studio, studio_epub
 from booklet.studio.editor import FigureEditor, figure_file
 from booklet.studio.figdoc import Refused, apply_ops
 from booklet.studio.session import Studio
@@ -186,8 +187,6 @@ def root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def studio(root):
     """A running studio (no validation: the test runs EPUBCheck once itself): (Studio, base URL)."""
-    from conftest import running_studio
-
     with running_studio(root, SLUG, validate=False) as running:
         yield running
 
@@ -319,26 +318,12 @@ def test_a_smooth_zone_of_four_clicks_is_valid_and_the_epub_passes_epubcheck(chr
         assert len(fig.zones) == zones + 1 and fig.zones[-1].smooth and len(fig.zones[-1].points) == 4
         rebuilt_figure(session, "tp-lateral.toml", version)
         epub = tmp_path / f"{SLUG}.epub"
-        epub.write_bytes(epub_bytes(session))
+        epub.write_bytes(studio_epub(session, SLUG))
         [result] = run_epubcheck([epub])
-        assert [f"{m.severity} {m.id}: {m.message}" for m in result.messages
-                if m.severity in ("FATAL", "ERROR", "WARNING")] == []
+        assert [str(m) for m in result.messages if m.is_error or m.is_warning] == []
         assert tab.errors == []
     finally:
         context.close()
-
-
-def epub_bytes(session) -> bytes:
-    import zipfile
-
-    entries = session.booklets[SLUG].entries
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), entries["mimetype"])
-        for name, data in entries.items():
-            if name != "mimetype":
-                archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
 
 
 def test_a_duplicate_id_is_refused_with_its_reason_and_undo_works(chromium, studio, root):

@@ -15,6 +15,7 @@ import pytest
 from booklet.errors import EnvironmentProblem
 from booklet.publish.preview import browser, find_chromium
 from booklet.studio.watch import affected
+from conftest import running_studio, studio_epub
 
 SLUG = "gluteus-medius"
 CHAPTER = "04-trigger-points.md"
@@ -36,8 +37,6 @@ def root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def studio(root):
     """A running studio on 127.0.0.1 with its watcher: (Studio, base URL)."""
-    from conftest import running_studio
-
     with running_studio(root, SLUG) as running:
         yield running
 
@@ -278,7 +277,7 @@ def test_the_warm_checker_uses_one_jvm_for_many_checks(studio, tmp_path):
 
     session, _ = studio
     good = tmp_path / "good.epub"
-    good.write_bytes(_epub_bytes(session))
+    good.write_bytes(studio_epub(session, SLUG))
     broken = tmp_path / "broken.epub"
     broken.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
     checker = WarmChecker()
@@ -290,20 +289,6 @@ def test_the_warm_checker_uses_one_jvm_for_many_checks(studio, tmp_path):
         assert checker.proc.pid == pid
     finally:
         checker.close()
-
-
-def _epub_bytes(session) -> bytes:
-    import io
-    import zipfile
-
-    entries = session.booklets[SLUG].entries
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), entries["mimetype"])
-        for name, data in entries.items():
-            if name != "mimetype":
-                archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("port", ["0", "70000"])

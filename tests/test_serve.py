@@ -256,6 +256,10 @@ def test_builds_first_when_there_is_no_catalog(tmp_path, monkeypatch, capsys):
         (options.out / "index.html").write_text("<!DOCTYPE html>", encoding="utf-8")
         return []
 
+    # Imported before the patch: a first import under it would bind the fake into
+    # booklet.commands.build for every later test of the session.
+    import booklet.commands.build  # noqa: F401
+
     monkeypatch.setattr("booklet.pipeline.build", fake_build)
     monkeypatch.setattr("booklet.publish.serve.make_server", lambda out, host, port: FakeServer())
     assert serve.run(serve_args(tmp_path, tmp_path / "dist")) == 0

@@ -1,13 +1,11 @@
-"""Reading what the catalog shows from any EPUB: container, package metadata, manifest,
-the chapter titles of its navigation document."""
+"""What the catalog shows of an EPUB opened as a checked ``EpubFile``: the package
+metadata and the chapter titles of its navigation document."""
 from __future__ import annotations
 
 import posixpath
 import zipfile
 from datetime import datetime
 from urllib.parse import unquote
-
-from lxml import etree
 
 from booklet.epubfile import EpubFile
 from booklet.render.xhtml import CONTAINER_NS, EPUB_NS, OPF_NS, XHTML_NS
@@ -18,14 +16,6 @@ _EPUB_TYPE_ATTR = "{http://www.idpf.org/2007/ops}type"
 # Front matter the nav lists but a reader choosing a booklet does not think of as chapters.
 _NOT_CHAPTERS = {"cover", "titlepage", "toc", "landmarks"}
 _MATTER = {"cover", "frontmatter", "backmatter"}
-
-
-def opf_path(archive: zipfile.ZipFile) -> str:
-    container = etree.fromstring(archive.read("META-INF/container.xml"))
-    rootfile = container.find(".//c:rootfile", NS)
-    if rootfile is None or not rootfile.get("full-path"):
-        raise ContentError("META-INF/container.xml names no package document")
-    return rootfile.get("full-path")
 
 
 def read_metadata(opf) -> dict:
@@ -80,26 +70,6 @@ def _number(text: str | None) -> float | None:
         return float(text) if text else None
     except ValueError:
         return None
-
-
-def manifest(opf, base: str) -> list[tuple[str, str, set[str]]]:
-    """Return (id, path in the zip, properties) for each manifest item."""
-    items = []
-    for item in opf.findall("opf:manifest/opf:item", NS):
-        path = posixpath.normpath(posixpath.join(base, unquote(item.get("href", ""))))
-        items.append((item.get("id"), path, set((item.get("properties") or "").split())))
-    return items
-
-
-def item_with(manifest, prop: str) -> str | None:
-    return next((path for _, path, props in manifest if prop in props), None)
-
-
-def legacy_cover(opf, manifest) -> str | None:
-    # EPUB 2 named the cover with <meta name="cover" content="item id">.
-    meta = opf.find("opf:metadata/opf:meta[@name='cover']", NS)
-    wanted = meta.get("content") if meta is not None else None
-    return next((path for ident, path, _ in manifest if ident == wanted), None)
 
 
 def zip_time(info: zipfile.ZipInfo) -> str:

@@ -570,6 +570,22 @@ def test_regions_are_disjoint_and_cover_every_box():
     assert regions == [(0, 0, 10, 10), (20, 0, 30, 4), (50, 50, 51, 52)]
 
 
+def test_layers_are_composited_only_in_the_grid_cells_they_draw_in():
+    from PIL import ImageDraw
+
+    from booklet.figures.layers import Layer
+    from booklet.figures.render import CELL, _cells
+
+    image = Image.new("RGBA", (3 * CELL, 2 * CELL), (0, 0, 0, 0))
+    ImageDraw.Draw(image).point((CELL + 40, CELL + 2), fill=(200, 30, 30, 1))    # one faint pixel
+    ImageDraw.Draw(image).point((10, 5), fill=(200, 30, 30, 255))
+    layer = Layer((CELL + 6, 4, 4 * CELL + 6, 2 * CELL + 4), image)
+    cells = _cells(layer)
+    # The grid is fixed to the canvas, not to the layer: cells start at multiples of CELL.
+    assert cells == [(CELL + 6, 4, 2 * CELL, CELL), (2 * CELL, CELL, 3 * CELL, 2 * CELL)]
+    assert _cells(Layer((0, 0, 8, 8), paint=lambda draw, origin: None)) == [(0, 0, 8, 8)]
+
+
 def test_an_edited_base_is_decoded_again(tmp_path):
     make_base(tmp_path, color=(255, 255, 255))
     fig = load_figure(write_figure(tmp_path, 'base = "base.png"\nlegend = "none"\n'))

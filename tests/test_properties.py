@@ -68,7 +68,7 @@ def make_tree(root: Path) -> Path:
 def fast_cover():
     """The drawn cover costs time and does not depend on the chapters."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(booklet.render.cover, "draw_cover", lambda booklet, *fonts: Image.new("RGB", (64, 96), (200, 80, 60)))
+        patch.setattr(booklet.render.cover, "draw_cover", lambda booklet, *fonts, **options: Image.new("RGB", (64, 96), (200, 80, 60)))
         yield
 
 

@@ -134,3 +134,48 @@ def test_a_long_cjk_title_is_wrapped_between_characters(tmp_path):
     assert 60 <= ink[0] and ink[-1] <= 1540                         # no line runs off the cover
     rows = [y for y in range(700) if title.crop((0, y, 1600, y + 1)).getextrema()[0] < 80]
     assert rows[-1] - rows[0] > 200                                 # on two lines or more
+
+
+def test_shipped_latin_fonts_have_every_printable_ascii_character():
+    """ASCII text in a shipped Latin font skips reading its cmap: that rests on this."""
+    from booklet.figures.fonts import SHIPPED_LATIN, font_characters, font_path
+
+    for name in SHIPPED_LATIN:
+        assert set(range(0x21, 0x7F)) <= font_characters(font_path(name)), name
+
+
+def test_ascii_fast_path_is_only_for_the_shipped_fonts(tmp_path, monkeypatch):
+    """A font a root supplies under a shipped name is still asked for its glyphs."""
+    from booklet.figures import fonts
+
+    shipped = fonts.font_path("Lato-Bold.ttf")
+    own = tmp_path / "Lato-Bold.ttf"
+    own.write_bytes(shipped.read_bytes()[:-4] + b"\0\0\0\0")     # not the shipped font's bytes
+    copy = tmp_path / "copy" / "Lato-Bold.ttf"
+    copy.parent.mkdir()
+    copy.write_bytes(shipped.read_bytes())
+    asked = []
+    real = fonts.font_characters
+    monkeypatch.setattr(fonts, "font_characters", lambda path: asked.append(path) or real(path))
+    assert fonts.TextFonts("en").runs("Abc 12!", shipped) == [("Abc 12!", shipped)]
+    assert fonts.TextFonts("en").runs("Abc", copy) == [("Abc", copy)]       # a root's copy of it
+    assert asked == []
+    assert fonts.TextFonts("en").runs("Abc", own) == [("Abc", own)]
+    assert set(asked) == {own}
+    fonts.TextFonts("en").runs("Café", shipped)
+    assert asked[-1] == shipped
+
+
+def test_cover_png_maps_only_the_lines_of_type_and_gives_the_same_bytes(tmp_path):
+    """The cover's background is mapped to the palette once; the bands of type are mapped
+    again per cover.  The bytes must be those of mapping the whole drawn cover."""
+    from booklet.figures.imaging import palette_png
+    from booklet.render.cover import cover_palette, cover_png
+
+    meta = SimpleNamespace(title="Trigger Point Therapy for the Gluteus Medius and Its Partners",
+                           subtitle="A self-help booklet", series="Trigger point booklets",
+                           author="A. Author", language="en", font=None)
+    bands = []
+    cover = draw_cover(SimpleNamespace(meta=meta, root=tmp_path), bands=bands)
+    assert len(bands) >= 4
+    assert cover_png(cover, bands) == palette_png(cover, cover_palette())

@@ -110,7 +110,7 @@ class TextFonts:
     def runs(self, text: str, latin: Path) -> list[tuple[str, Path]]:
         """``text`` cut into runs, each with the first candidate font that has all its characters."""
         wanted = _drawn(text)
-        if all(ord(ch) in font_characters(latin) for ch in wanted):
+        if _shipped_ascii(wanted, latin) or all(ord(ch) in font_characters(latin) for ch in wanted):
             return [(text, latin)]        # the common case: the picture stays as it always was
         candidates = self.candidates(latin)
         whole = next((p for p in candidates if all(ord(ch) in font_characters(p) for ch in wanted)), None)
@@ -144,6 +144,29 @@ class TextFonts:
         if len(runs) > 1 and _rtl_first(text):
             runs.reverse()                # a right-to-left line: its first run is drawn rightmost
         return runs
+
+
+#: The shipped Latin fonts: each has every printable ASCII character (tests/test_script_fonts.py).
+SHIPPED_LATIN = ("Lato-Regular.ttf", "Lato-Bold.ttf", "NotoSerif-Regular.ttf", "NotoSerif-Italic.ttf",
+                 "NotoSerif-Bold.ttf")
+
+
+def _shipped_ascii(wanted: set[str], latin: Path) -> bool:
+    """Plain ASCII in a shipped Latin font (or a root's copy of one): known drawable without
+    reading the font's cmap (fontTools costs 40 ms a process, and most booklets draw nothing else)."""
+    return all(" " < ch <= "~" for ch in wanted) and _is_shipped_latin(latin)
+
+
+@lru_cache(maxsize=32)
+def _is_shipped_latin(path: Path) -> bool:
+    if path.name not in SHIPPED_LATIN:
+        return False
+    shipped = font_path(path.name)
+    try:
+        return path == shipped or path.stat().st_size == shipped.stat().st_size and \
+            path.read_bytes() == shipped.read_bytes()
+    except OSError:
+        return False
 
 
 def _rtl_first(text: str) -> bool:

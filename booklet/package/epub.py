@@ -29,8 +29,9 @@ CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 #: costs time and saves under 5% (measured: 4% on a booklet's PNG figures).
 PACKED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff", ".woff2", ".mp4", ".m4v",
                    ".webm", ".mp3", ".m4a", ".ogg", ".opus")
-#: zlib's default level: level 9 took twice as long on the fonts for 0.3% fewer bytes.
-DEFLATE_LEVEL = 6
+#: Measured on a booklet's 516 KB of fonts and 255 KB of text: level 2 took 9 ms and wrote
+#: 363 KB, zlib's default level 6 took 19 ms and wrote 340 KB (and level 9 twice that again).
+DEFLATE_LEVEL = 2
 
 
 @dataclass(frozen=True)

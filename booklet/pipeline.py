@@ -317,7 +317,7 @@ def _put_in_place(result: BookletResult, options: BuildOptions, root: Path, stam
     final = options.out.resolve() / f"{result.slug}.epub"
     sha256 = None
     if not result.cached:
-        from booklet.check.lint.sourcemap import write_source_map
+        from booklet.check.sourcemap import write_source_map
         from booklet.incremental.cache import file_sha256
 
         os.chmod(result.epub, 0o644)

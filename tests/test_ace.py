@@ -20,7 +20,7 @@ from booklet.check.ace import parse_report, require_ace, run_ace
 from booklet.cli import main
 from booklet.errors import EnvironmentProblem
 from booklet.errors import format_text
-from booklet.check.lint.sourcemap import map_findings
+from booklet.check.sourcemap import map_findings
 from tests.conftest import REPO
 from tests.test_lint import case_epub, no_jvm  # noqa: F401 (a fixture)
 

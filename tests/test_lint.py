@@ -27,7 +27,7 @@ from PIL import Image
 from booklet.cli import main
 from booklet.check.lint import RULES, Sources, finding, lint_epub
 from booklet.errors import format_text
-from booklet.check.lint.sourcemap import find_source_map, map_findings, write_source_map
+from booklet.check.sourcemap import find_source_map, map_findings, write_source_map
 from booklet.check.epubcheck import CheckResult, CheckRun, Message, message, source_line
 from tests.conftest import REPO
 

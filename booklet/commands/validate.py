@@ -1,7 +1,7 @@
 """``booklet validate``: EPUBCheck, booklet lint and (with --a11y) DAISY Ace over any EPUB files.
 
 All EPUBs go through EPUBCheck in one JVM. Where a build of the very same file left a
-source map (see ``booklet.check.lint.sourcemap``), findings point at the Markdown lines.
+source map (see ``booklet.check.sourcemap``), findings point at the Markdown lines.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from booklet.epubfile import EpubFile, NotAnEpub, UnsafeArchive
 from booklet.errors import diagnostic_dict, display_path, format_text
 from booklet.check.lint import ERROR, WARNING, Finding, finding, lint_epub
-from booklet.check.lint.sourcemap import find_source_map, map_findings
+from booklet.check.sourcemap import find_source_map, map_findings
 
 TOOLS = ("epubcheck", "lint", "ace")
 

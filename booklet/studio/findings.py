@@ -29,7 +29,7 @@ def epubcheck_findings(studio, epub: Path, source_map: dict) -> list[dict]:
 
 def lint_findings(root: Path, slug: str, epub: Path, result) -> list[dict]:
     from booklet.check.lint import Sources, lint_epub
-    from booklet.check.lint.sourcemap import map_findings
+    from booklet.check.sourcemap import map_findings
 
     sources = Sources(root, slug, result.made.figures_used, result.made.glossary_used)
     found = map_findings(lint_epub(epub, sources), result.made.source_map, root)

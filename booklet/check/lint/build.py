@@ -6,7 +6,7 @@ from pathlib import Path
 
 from booklet.errors import BookletError, Diagnostic, ValidationError
 from booklet.check.lint import Sources, lint_epub
-from booklet.check.lint.sourcemap import map_findings
+from booklet.check.sourcemap import map_findings
 
 LABELS = {"epubcheck": "EPUBCheck", "lint": "lint"}
 

@@ -38,9 +38,13 @@ class GlossaryTreeprocessor(ChapterTreeprocessor):
 
     def _link_first(self, slots: list, term: GlossaryTerm, pattern: re.Pattern) -> bool:
         """Wrap the first match, in document order, in a link to the term's popup."""
+        names = [name.casefold() for name in (term.name, *term.aliases)]
         for index, (parent, before) in enumerate(slots):
             text = parent.text if before is None else before.tail
-            match = pattern.search(text) if text else None
+            # The substring test first: the whole-word pattern is ten times slower to miss.
+            if not text or not any(name in text.casefold() for name in names):
+                continue
+            match = pattern.search(text)
             if match is None:
                 continue
             link = etree.Element("a", {"class": "glossref", "epub:type": "noteref", "role": "doc-noteref",

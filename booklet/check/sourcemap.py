@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booklet.incremental.cache import file_sha256, write_atomic
-from booklet.check.lint.model import Finding
+
+if TYPE_CHECKING:          # not imported: the build writes maps without loading the lint's rules
+    from booklet.check.lint.model import Finding
 
 MAPS = Path(".cache") / "booklet" / "maps"
 

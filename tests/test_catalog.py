@@ -236,3 +236,25 @@ def test_format_size(size, text):
 
 def test_format_date():
     assert format_date("2026-11-24T15:30:27Z") == "24 November 2026"
+
+
+def test_a_broken_catalog_template_is_reported_once_by_a_build_with_workers(demo, tmp_path, capsys,
+                                                                           monkeypatch):
+    """The catalog's templates are compiled in a thread while the workers build; a broken one
+    must still be reported with its file and line, once, and never as a thread's traceback."""
+    import threading
+
+    from booklet.cli import main
+
+    escaped = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+
+    root = tmp_path / "root"
+    shutil.copytree(demo, root, ignore=shutil.ignore_patterns("dist", ".cache"))
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "index.html.j2").write_text("<p>{% if %}</p>\n", encoding="utf-8")
+    code = main(["build", "--root", str(root), "--no-validate", "-j", "2"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert err.count("templates/index.html.j2:1: template syntax error") == 1, err
+    assert "Traceback" not in err and escaped == []

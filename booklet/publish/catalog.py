@@ -172,13 +172,15 @@ def remember_entry(epub: Path, source: Path, folder: Path) -> None:
 
 def prepare(root: Path) -> None:
     """Load what writing the catalog needs (modules, compiled templates): the build calls this
-    while its workers run, so that the catalog at the end is quick."""
-    env = make_environment(root)
-    for name in ("index.html.j2", "opds.xml.j2"):
-        try:
+    in a thread while its workers run, so that the catalog at the end is quick.  Whatever
+    fails here fails again, and is reported with its file and line, when the catalog is
+    written: here it is only let go (a thread must not print a traceback)."""
+    try:
+        env = make_environment(root)
+        for name in ("index.html.j2", "opds.xml.j2"):
             env.get_template(name)
-        except Exception:       # noqa: BLE001 - reported where the template is rendered
-            pass
+    except Exception:       # noqa: BLE001 - see above
+        pass
 
 
 def cached_thumbnail(data: bytes, cache: Cache | None, made=None):

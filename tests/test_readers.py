@@ -295,12 +295,39 @@ def test_epubjs_shows_each_note_once_per_chapter(epubjs, chapters, slug):
         assert not repeated_notes(chapter, item["text"]), chapter.href
 
 
+def foliate_race(error) -> bool:
+    """foliate-js's own race, not the book's: a popup's paginator is connected to the page and
+    then loads its section, and a resize observed while the section's XHTML is still being
+    parsed (no root element yet) lays out a document that has none.  Foliate's reader adds
+    the popup the same way; here it showed in about one book opening in six."""
+    stack = getattr(error, "stack", "") or ""
+    return ("getComputedStyle" in str(error) and "not of type 'Element'" in str(error)
+            and "paginator.js" in stack and "#replaceBackground" in stack and "#observer" in stack)
+
+
+def test_only_foliates_own_race_is_set_aside():
+    class PageError(Exception):
+        def __init__(self, message, stack):
+            super().__init__(message)
+            self.stack = stack
+
+    message = "Failed to execute 'getComputedStyle' on 'Window': parameter 1 is not of type 'Element'."
+    race = ("TypeError: " + message + "\n    at #replaceBackground (http://h/lib/foliate-js/paginator.js:674:43)"
+            "\n    at Paginator.render (http://h/lib/foliate-js/paginator.js:774:45)"
+            "\n    at #observer (http://h/lib/foliate-js/paginator.js:422:47)")
+    assert foliate_race(PageError(message, race))
+    assert not foliate_race(PageError(message, "TypeError: " + message + "\n    at http://h/book/quiz.js:3:1"))
+    assert not foliate_race(PageError("Unexpected token '<'", race))
+
+
 @pytest.fixture(scope="module")
 def foliate(site, chromium, shipped_epubs):
     """Each booklet in foliate-js with every noteref tapped: {slug: (book info, sections, errors)}."""
     opened = {}
     for slug in shipped_epubs:
         with tab(chromium, site + "foliate.html") as (page, seen):
+            races = []
+            page.on("pageerror", lambda error: races.append(f"page error: {error}") if foliate_race(error) else None)
             page.wait_for_function("window.ready === true")
             info = page.evaluate("url => openBook(url)", f"{site}{slug}.epub")
             sections = []
@@ -308,7 +335,10 @@ def foliate(site, chromium, shipped_epubs):
                 shown = page.evaluate("i => showSection(i)", index)
                 shown["taps"] = page.evaluate("i => tapRefs(i)", index)
                 sections.append(shown)
-            opened[slug] = (info, sections, list(seen))
+            errors = list(seen)
+            for race in races:         # only the race's own messages: any other error stays
+                errors.remove(race)
+            opened[slug] = (info, sections, errors)
     return opened
 
 

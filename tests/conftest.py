@@ -105,3 +105,19 @@ def studio_epub(session, slug: str) -> bytes:
             if name != "mimetype":
                 archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+# One browser per test module. Module scope, not session: while Playwright's sync API runs,
+# the main thread counts as inside an event loop and asyncio.run() raises, so the browser
+# must be gone before other test modules run.
+@pytest.fixture(scope="module")
+def chromium(request):
+    from booklet.errors import EnvironmentProblem
+    from booklet.publish.preview import browser, find_chromium
+
+    try:
+        find_chromium()
+    except EnvironmentProblem as exc:
+        pytest.fail(f"{exc}: {request.module.__name__} needs the system Chromium", pytrace=False)
+    with browser() as instance:
+        yield instance

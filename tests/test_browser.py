@@ -11,9 +11,8 @@ import re
 
 import pytest
 
-from booklet.errors import EnvironmentProblem
-from booklet.publish.preview import (VIEWPORTS, browser, check_width, find_chromium, new_context, open_page,
-                             serve, spine_pages, url_for, watch)
+from booklet.publish.preview import (VIEWPORTS, check_width, new_context, open_page, serve, spine_pages, url_for,
+                                     watch)
 
 GLUTEUS = "gluteus-medius"
 WIDTH = VIEWPORTS["portrait"][0]
@@ -33,19 +32,6 @@ _TARGET = """(id) => {
 _NOTEREFS = """() => Array.from(document.querySelectorAll("a[href^='#']:not(.tap)"))
   .filter(a => (a.getAttributeNS("http://www.idpf.org/2007/ops", "type") || "").split(/\\s+/).includes("noteref"))
   .map(a => ({href: a.getAttribute("href"), kind: a.classList.contains("glossref") ? "glossary" : "footnote"}))"""
-
-
-# One browser for all the tests here. Module scope, not session: while Playwright's sync API
-# runs, the main thread counts as inside an event loop and asyncio.run() raises, so the
-# browser must be gone before other test modules run.
-@pytest.fixture(scope="module")
-def chromium():
-    try:
-        find_chromium()
-    except EnvironmentProblem as exc:
-        pytest.fail(f"{exc}: the browser tests need the system Chromium", pytrace=False)
-    with browser() as instance:
-        yield instance
 
 
 @pytest.fixture(scope="module")

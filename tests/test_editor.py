@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from booklet.errors import EnvironmentProblem
 from booklet.figures import load_figure
-from booklet.publish.preview import browser, find_chromium
 from booklet.publish.web import WebServer, bind
 from booklet.studio.app import make_app
 from conftest import running_studio, studio_epub
@@ -189,16 +187,6 @@ def studio(root):
     """A running studio (no validation: the test runs EPUBCheck once itself): (Studio, base URL)."""
     with running_studio(root, SLUG, validate=False) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    try:
-        find_chromium()
-    except EnvironmentProblem as exc:
-        pytest.fail(f"{exc}: the editor tests need the system Chromium", pytrace=False)
-    with browser() as instance:
-        yield instance
 
 
 def settled(session, quiet: float = 1.5) -> None:

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from booklet.errors import EnvironmentProblem
-from booklet.publish.preview import browser, find_chromium
 from booklet.studio.watch import affected
 from conftest import running_studio, studio_epub
 
@@ -39,16 +37,6 @@ def studio(root):
     """A running studio on 127.0.0.1 with its watcher: (Studio, base URL)."""
     with running_studio(root, SLUG) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    try:
-        find_chromium()
-    except EnvironmentProblem as exc:
-        pytest.fail(f"{exc}: the studio tests need the system Chromium", pytrace=False)
-    with browser() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -179,3 +179,8 @@ def test_cover_png_maps_only_the_lines_of_type_and_gives_the_same_bytes(tmp_path
     cover = draw_cover(SimpleNamespace(meta=meta, root=tmp_path), bands=bands)
     assert len(bands) >= 4
     assert cover_png(cover, bands) == palette_png(cover, cover_palette())
+    # Lines of several runs (Hebrew and Latin, laid out right to left) are placed another way.
+    meta.title, meta.author, meta.language = "נקודות טריגר Gluteus medius", "ישראל ישראלי", "he"
+    bands = []
+    cover = draw_cover(SimpleNamespace(meta=meta, root=tmp_path), TextFonts("he"), bands=bands)
+    assert cover_png(cover, bands) == palette_png(cover, cover_palette())

@@ -60,6 +60,7 @@ def cover_resource(booklet: Booklet, assets: AssetStore, report: Report,
             image = draw_cover(booklet, fonts, bands=bands)
         except ContentError as exc:      # characters no font draws: say which, at the key
             report.error(_at_key(booklet, exc))
+            bands.clear()                # the lines of the failed drawing are not on this one
             image = draw_cover(booklet, fonts, plain=True, bands=bands)
         drawn = (cover_png(image, bands), thumbnail_jpeg(image, THUMB_WIDTH))
         if cache is not None:
